@@ -1,0 +1,101 @@
+import os from 'node:os';
+import path from 'node:path';
+import Joi from 'joi';
+import { loadOrCreateDevSecrets } from './dev-secrets';
+
+/** The one typed, validated configuration of the process. */
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  logLevel: string;
+  instanceId: string;
+  dataDir: string;
+  /** Unset: embedded PostgreSQL (PGlite) under dataDir. */
+  databaseUrl?: string;
+  /** Unset: in-process store. */
+  redisUrl?: string;
+  jwtSecret: string;
+  adminTokenTtl: string;
+  /** 32-byte AES-256-GCM key for channel credentials. */
+  credentialsKey: Buffer;
+  publicBaseUrl: string;
+  corsOrigins: string[] | '*';
+  seedDemo: boolean;
+  meta: {
+    graphBaseUrl: string;
+    graphVersion: string;
+    appSecret?: string;
+    verifyToken?: string;
+  };
+  providerHttpTimeoutMs: number;
+  twilioApiBaseUrl?: string;
+  chromiumPath: string;
+}
+
+const schema = Joi.object({
+  NODE_ENV: Joi.string().valid('development', 'production', 'test').default('development'),
+  PORT: Joi.number().integer().min(0).max(65535).default(3000),
+  HOST: Joi.string().default('0.0.0.0'),
+  LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
+  INSTANCE_ID: Joi.string().pattern(/^[\w.-]+$/).max(64),
+  DATA_DIR: Joi.string().default('./.data'),
+  DATABASE_URL: Joi.string().uri({ scheme: ['postgres', 'postgresql'] }).empty(''),
+  REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }).empty(''),
+  JWT_SECRET: Joi.string().min(16).empty(''),
+  ADMIN_TOKEN_TTL: Joi.string().default('24h'),
+  CREDENTIALS_ENCRYPTION_KEY: Joi.string().base64().empty(''),
+  PUBLIC_BASE_URL: Joi.string().uri({ scheme: ['http', 'https'] }).empty(''),
+  CORS_ORIGINS: Joi.string().default('*'),
+  SEED_DEMO: Joi.boolean().empty(''),
+  META_GRAPH_BASE_URL: Joi.string().uri({ scheme: ['http', 'https'] }).default('https://graph.facebook.com'),
+  META_GRAPH_VERSION: Joi.string().pattern(/^v\d+\.\d+$/).default('v21.0'),
+  META_APP_SECRET: Joi.string().empty(''),
+  META_VERIFY_TOKEN: Joi.string().empty(''),
+  PROVIDER_HTTP_TIMEOUT_MS: Joi.number().integer().min(100).max(120000).default(10000),
+  TWILIO_API_BASE_URL: Joi.string().uri({ scheme: ['http', 'https'] }).empty(''),
+  CHROMIUM_PATH: Joi.string().default('/usr/bin/chromium'),
+}).unknown(true);
+
+/** Thrown when the environment is invalid; main prints it and exits 1. */
+export class ConfigError extends Error {}
+
+/** Reads and validates the environment into a Config; secrets missing outside production are generated once under DATA_DIR. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const { value: v, error } = schema.validate(env, { abortEarly: false, convert: true });
+  if (error) throw new ConfigError(`Invalid environment: ${error.details.map((d) => d.message).join('; ')}`);
+  const nodeEnv = v.NODE_ENV as Config['nodeEnv'];
+  const dataDir = path.resolve(v.DATA_DIR);
+  if (nodeEnv === 'production' && (!v.JWT_SECRET || !v.CREDENTIALS_ENCRYPTION_KEY)) {
+    throw new ConfigError('JWT_SECRET and CREDENTIALS_ENCRYPTION_KEY are required when NODE_ENV=production');
+  }
+  const generated = !v.JWT_SECRET || !v.CREDENTIALS_ENCRYPTION_KEY ? loadOrCreateDevSecrets(dataDir) : undefined;
+  const credentialsKey = Buffer.from(v.CREDENTIALS_ENCRYPTION_KEY ?? generated!.credentialsEncryptionKey, 'base64');
+  if (credentialsKey.length !== 32) throw new ConfigError('CREDENTIALS_ENCRYPTION_KEY must be 32 bytes, base64-encoded');
+  const port = Number(v.PORT);
+  return {
+    nodeEnv,
+    port,
+    host: v.HOST,
+    logLevel: v.LOG_LEVEL,
+    instanceId: v.INSTANCE_ID ?? `${os.hostname()}-${process.pid}`,
+    dataDir,
+    databaseUrl: v.DATABASE_URL,
+    redisUrl: v.REDIS_URL,
+    jwtSecret: v.JWT_SECRET ?? generated!.jwtSecret,
+    adminTokenTtl: v.ADMIN_TOKEN_TTL,
+    credentialsKey,
+    publicBaseUrl: (v.PUBLIC_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    corsOrigins: v.CORS_ORIGINS.trim() === '*' ? '*' : v.CORS_ORIGINS.split(',').map((s: string) => s.trim()).filter(Boolean),
+    seedDemo: v.SEED_DEMO ?? !v.DATABASE_URL,
+    meta: {
+      graphBaseUrl: v.META_GRAPH_BASE_URL.replace(/\/+$/, ''),
+      graphVersion: v.META_GRAPH_VERSION,
+      appSecret: v.META_APP_SECRET,
+      verifyToken: v.META_VERIFY_TOKEN,
+    },
+    providerHttpTimeoutMs: v.PROVIDER_HTTP_TIMEOUT_MS,
+    twilioApiBaseUrl: v.TWILIO_API_BASE_URL,
+    chromiumPath: v.CHROMIUM_PATH,
+  };
+}

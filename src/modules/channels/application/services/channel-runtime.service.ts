@@ -1,0 +1,126 @@
+import type { Logger } from 'pino';
+import type { ChannelEntity } from '../../domain/entities/channel.entity';
+import type { InboundEvent } from '../../domain/inbound-event';
+import type { ChannelRepository } from '../../domain/repositories/channel.repository.interface';
+import type { BaseProvider, ProviderState } from '../../infrastructure/providers/base.provider';
+import type { ProviderFactory } from '../../infrastructure/providers/provider.factory';
+
+/** Runtime view of a channel for the API and sockets. */
+export interface ChannelRuntimeStatus {
+  channelId: string;
+  running: boolean;
+  state: ProviderState;
+  authenticated: boolean;
+}
+
+/** Where provider-pushed events go (the ingest use case). */
+export type IngestHandler = (channel: ChannelEntity, events: InboundEvent[]) => Promise<unknown>;
+
+/** Holds the running provider of every active channel of this instance. */
+export class ChannelRuntimeService {
+  private readonly providers = new Map<string, BaseProvider>();
+  private readonly starting = new Map<string, Promise<BaseProvider>>();
+  private ingest?: IngestHandler;
+
+  constructor(
+    private readonly channels: ChannelRepository,
+    private readonly factory: ProviderFactory,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Sets where provider-pushed events are stored (wired by the container to avoid a cycle). */
+  setIngestHandler(handler: IngestHandler): void {
+    this.ingest = handler;
+  }
+
+  /** Builds a provider without starting it (credential checks before a channel is saved). */
+  createProviderInstance(channel: ChannelEntity, credentials: Record<string, unknown>): BaseProvider {
+    return this.factory.create(channel, credentials);
+  }
+
+  /** Starts every active channel at boot; one failing channel does not stop the others. */
+  async initializeActiveChannels(): Promise<{ started: number; failed: number }> {
+    const active = await this.channels.listActive();
+    let failed = 0;
+    await Promise.all(
+      active.map((c) =>
+        this.startChannel(c).catch((err) => {
+          failed++;
+          this.logger.error({ module: 'runtime', operation: 'initializeActiveChannels', channel_id: c.id, err }, 'channel failed to start');
+        }),
+      ),
+    );
+    return { started: active.length - failed, failed };
+  }
+
+  /** Starts the channel's provider once; concurrent callers share the same start. */
+  async startChannel(channel: ChannelEntity): Promise<BaseProvider> {
+    const running = this.providers.get(channel.id);
+    if (running) return running;
+    const pending = this.starting.get(channel.id);
+    if (pending) return pending;
+    const start = (async () => {
+      const started = Date.now();
+      const credentials = (await this.channels.getCredentials(channel)) ?? {};
+      const provider = this.createProviderInstance(channel, credentials);
+      provider.setMessageHandler((channelId, events) => this.emitMessage(channelId, events));
+      await provider.initialize();
+      this.providers.set(channel.id, provider);
+      this.logger.info({ module: 'runtime', operation: 'startChannel', channel_id: channel.id, duration_ms: Date.now() - started, success: true }, 'channel started');
+      return provider;
+    })();
+    this.starting.set(channel.id, start);
+    try {
+      return await start;
+    } finally {
+      this.starting.delete(channel.id);
+    }
+  }
+
+  /** Stops and forgets the channel's provider, if it runs here. */
+  async stopChannel(channelId: string): Promise<void> {
+    const provider = this.providers.get(channelId);
+    if (!provider) return;
+    this.providers.delete(channelId);
+    await provider.destroy().catch((err) => this.logger.warn({ module: 'runtime', operation: 'stopChannel', channel_id: channelId, err }, 'provider destroy failed'));
+    this.logger.info({ module: 'runtime', operation: 'stopChannel', channel_id: channelId, success: true }, 'channel stopped');
+  }
+
+  /** Stops then starts the channel with its current stored state (after credential changes). */
+  async restartChannel(channel: ChannelEntity): Promise<BaseProvider> {
+    await this.stopChannel(channel.id);
+    return this.startChannel(channel);
+  }
+
+  /** The running provider, started on demand for an active channel. */
+  async getProvider(channel: ChannelEntity): Promise<BaseProvider> {
+    return this.providers.get(channel.id) ?? this.startChannel(channel);
+  }
+
+  getChannelStatus(channelId: string): ChannelRuntimeStatus {
+    const provider = this.providers.get(channelId);
+    return {
+      channelId,
+      running: Boolean(provider),
+      state: provider?.getState() ?? 'stopped',
+      authenticated: provider?.isAuthenticated() ?? false,
+    };
+  }
+
+  /** Hands provider-pushed events of a channel to the ingest use case. */
+  async emitMessage(channelId: string, events: InboundEvent[]): Promise<void> {
+    const channel = await this.channels.findById(channelId);
+    if (!channel || !this.ingest) return;
+    await this.ingest(channel, events);
+  }
+
+  /** Number of providers running on this instance. */
+  get size(): number {
+    return this.providers.size;
+  }
+
+  /** Stops every provider (shutdown). */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.providers.keys()].map((id) => this.stopChannel(id)));
+  }
+}

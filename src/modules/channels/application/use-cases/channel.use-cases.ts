@@ -1,0 +1,150 @@
+import type { Logger } from 'pino';
+import { companyScope, type AuthUser } from '../../../../shared/auth/permissions';
+import { CapabilityNotSupportedError, NotFoundError, ValidationError } from '../../../../shared/errors/app-error';
+import type { ChannelEntity } from '../../domain/entities/channel.entity';
+import type { ChannelRepository } from '../../domain/repositories/channel.repository.interface';
+import type { CompanyRepository } from '../../domain/repositories/company.repository.interface';
+import type { Page } from '../../domain/repositories/pagination';
+import type { CreateChannelDto, ListChannelsQuery, UpdateChannelDto } from '../../shared/dtos/channel.dto';
+import { metaCredentialsSchema } from '../../infrastructure/providers/meta/meta-credentials';
+import { ProviderNotAvailableError } from '../../infrastructure/providers/provider.factory';
+import type { ChannelRuntimeService, ChannelRuntimeStatus } from '../services/channel-runtime.service';
+import { assertAgentOfCompany, listScope, targetCompany } from './access';
+
+/** Defaults for META channels whose credentials lack their own app secret. */
+export interface ChannelDefaults {
+  metaAppSecret?: string;
+}
+
+/** Channel stories: create (credentials checked with the provider first), read, change, activate, delete. */
+export class ChannelUseCases {
+  constructor(
+    private readonly channels: ChannelRepository,
+    private readonly companies: CompanyRepository,
+    private readonly runtime: ChannelRuntimeService,
+    private readonly defaults: ChannelDefaults,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Creates a channel; for token providers the credentials are checked before anything is stored, then it is active at once. */
+  async create(user: AuthUser, dto: CreateChannelDto): Promise<ChannelEntity> {
+    const companyId = targetCompany(user, dto.company_id);
+    if (!(await this.companies.findCompany(companyId))) {
+      throw new ValidationError('Invalid company', [{ field: 'company_id', message: 'company_id does not exist' }], 'COMPANY_NOT_FOUND');
+    }
+    await assertAgentOfCompany(this.companies, dto.default_agent_id, companyId, 'default_agent_id');
+    const credentials = dto.credentials ?? null;
+    const draft = this.draft(companyId, dto);
+    const account = await this.checkCredentials(draft, credentials);
+    const started = Date.now();
+    const channel = await this.channels.create({
+      companyId,
+      name: dto.name,
+      type: dto.type,
+      provider: dto.provider,
+      config: { ...(dto.config ?? {}), ...(account ? { account: account.details } : {}) },
+      isActive: true,
+      providerAccount: account?.providerAccount ?? dto.provider_account ?? null,
+      defaultAgentId: dto.default_agent_id ?? null,
+      credentials,
+    });
+    await this.runtime.startChannel(channel);
+    this.logger.info({ module: 'channels', operation: 'create', channel_id: channel.id, duration_ms: Date.now() - started, success: true }, 'channel created');
+    return channel;
+  }
+
+  async list(user: AuthUser, query: ListChannelsQuery): Promise<Page<ChannelEntity>> {
+    const companyId = listScope(user, query.company_id);
+    return this.channels.list({ companyId, type: query.type, provider: query.provider, isActive: query.is_active }, query);
+  }
+
+  /** A channel of the caller's company; another company's is a 404. */
+  async get(user: AuthUser, id: string): Promise<ChannelEntity> {
+    const channel = await this.channels.findById(id, companyScope(user));
+    if (!channel) throw new NotFoundError('Channel');
+    return channel;
+  }
+
+  async getWithStatus(user: AuthUser, id: string): Promise<{ channel: ChannelEntity; runtime: ChannelRuntimeStatus }> {
+    const channel = await this.get(user, id);
+    return { channel, runtime: this.runtime.getChannelStatus(channel.id) };
+  }
+
+  /** Changes name, config, default agent or credentials (re-checked with the provider, then the runtime restarts). */
+  async update(user: AuthUser, id: string, dto: UpdateChannelDto): Promise<ChannelEntity> {
+    const channel = await this.get(user, id);
+    await assertAgentOfCompany(this.companies, dto.default_agent_id, channel.companyId, 'default_agent_id');
+    if (dto.credentials) {
+      const account = await this.checkCredentials(channel, dto.credentials);
+      if (account && channel.providerAccount && account.providerAccount !== channel.providerAccount) {
+        throw new ValidationError('Credentials belong to another account', [{ field: 'credentials', message: 'new credentials must be for the same provider_account' }]);
+      }
+    }
+    const updated = await this.channels.update(channel.id, { name: dto.name, config: dto.config, defaultAgentId: dto.default_agent_id, credentials: dto.credentials });
+    if (dto.credentials && updated.isActive) await this.runtime.restartChannel(updated);
+    return updated;
+  }
+
+  /** Soft delete: stops the runtime, sets deleted_at; the channel disappears from every read. */
+  async remove(user: AuthUser, id: string): Promise<void> {
+    const channel = await this.get(user, id);
+    await this.runtime.stopChannel(channel.id);
+    await this.channels.softDelete(channel.id);
+  }
+
+  async activate(user: AuthUser, id: string): Promise<ChannelEntity> {
+    const channel = await this.get(user, id);
+    const updated = channel.isActive ? channel : await this.channels.update(channel.id, { isActive: true });
+    await this.runtime.startChannel(updated);
+    return updated;
+  }
+
+  async deactivate(user: AuthUser, id: string): Promise<ChannelEntity> {
+    const channel = await this.get(user, id);
+    await this.runtime.stopChannel(channel.id);
+    return channel.isActive ? this.channels.update(channel.id, { isActive: false }) : channel;
+  }
+
+  /** QR login exists only for WhatsApp Web channels (CUSTOM + WHATSAPP), which are not available yet. */
+  async requireQrLogin(user: AuthUser, id: string): Promise<never> {
+    const channel = await this.get(user, id);
+    if (channel.provider === 'CUSTOM' && channel.type === 'WHATSAPP') throw new ProviderNotAvailableError(channel.provider, channel.type);
+    throw new CapabilityNotSupportedError('QR login', channel.provider);
+  }
+
+  private draft(companyId: number, dto: CreateChannelDto): ChannelEntity {
+    const now = new Date();
+    return {
+      id: '00000000-0000-4000-8000-000000000000',
+      companyId,
+      name: dto.name,
+      type: dto.type,
+      provider: dto.provider,
+      config: dto.config ?? {},
+      isActive: false,
+      credentialsId: null,
+      providerAccount: dto.provider_account ?? null,
+      defaultAgentId: dto.default_agent_id ?? null,
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+    };
+  }
+
+  /** Provider-specific rules, then the provider's own check (400 rejected, 502 unreachable); nothing is stored before. */
+  private async checkCredentials(channel: ChannelEntity, credentials: Record<string, unknown> | null) {
+    const provider = this.runtime.createProviderInstance(channel, credentials ?? {});
+    if (channel.provider === 'META') {
+      const { error } = metaCredentialsSchema.required().validate(credentials ?? undefined, { abortEarly: false });
+      if (error) throw new ValidationError('Invalid credentials', error.details.map((d) => ({ field: `credentials.${d.path.join('.')}`, message: d.message.replace(/"/g, "'") })));
+      const phoneNumberId = String(credentials?.phoneNumberId ?? '');
+      if (channel.providerAccount && channel.providerAccount !== phoneNumberId && !channel.credentialsId) {
+        throw new ValidationError('Invalid provider_account', [{ field: 'provider_account', message: 'for META, provider_account is the phone number id (credentials.phoneNumberId)' }]);
+      }
+      if (!credentials?.appSecret && !this.defaults.metaAppSecret) {
+        throw new ValidationError('Missing app secret', [{ field: 'credentials.appSecret', message: 'appSecret is required to verify webhooks (or set META_APP_SECRET)' }]);
+      }
+    }
+    return provider.validateCredentials();
+  }
+}

@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import type { ChannelEntity } from '../../domain/entities/channel.entity';
+import type { InboundEvent } from '../../domain/inbound-event';
+import type { RealtimePublisher } from '../../domain/ports/realtime-publisher.port';
+import type { MessageRepository } from '../../domain/repositories/message.repository.interface';
+
+/** Counts of what one ingest call did. */
+export interface IngestResult {
+  stored: number;
+  duplicates: number;
+  statusesApplied: number;
+  statusesIgnored: number;
+}
+
+/**
+ * The one inbound path for every provider: store each event idempotently (the database decides
+ * duplicates), then emit only what was newly stored or really changed.
+ */
+export class InboundIngestUseCase {
+  constructor(
+    private readonly messages: MessageRepository,
+    private readonly publisher: RealtimePublisher,
+    private readonly logger: Logger,
+  ) {}
+
+  async ingest(channel: ChannelEntity, events: InboundEvent[]): Promise<IngestResult> {
+    const result: IngestResult = { stored: 0, duplicates: 0, statusesApplied: 0, statusesIgnored: 0 };
+    for (const event of events) {
+      if (event.kind === 'message') {
+        const stored = await this.messages.storeIncoming(channel, event);
+        if (!stored) {
+          result.duplicates++;
+          continue;
+        }
+        result.stored++;
+        if (stored.conversationCreated) this.publisher.conversationUpdated(stored.conversation, 'created');
+        this.publisher.messageReceived(stored.message, stored.conversation);
+      } else {
+        const change = await this.messages.updateStatusByExternalId(channel.id, event.externalId, {
+          status: event.status,
+          errorCode: event.errorCode,
+          errorMessage: event.errorMessage,
+        });
+        if (!change) {
+          result.statusesIgnored++;
+          continue;
+        }
+        result.statusesApplied++;
+        this.publisher.messageStatus(change.message, change.previousStatus);
+      }
+    }
+    this.logger.debug({ module: 'ingest', operation: 'ingest', channel_id: channel.id, ...result }, 'events ingested');
+    return result;
+  }
+}

@@ -1,0 +1,112 @@
+import type { Logger } from 'pino';
+import { companyScope, type AuthUser } from '../../../../shared/auth/permissions';
+import { CapabilityNotSupportedError, ConflictError, NotFoundError, ValidationError } from '../../../../shared/errors/app-error';
+import type { ChannelEntity } from '../../domain/entities/channel.entity';
+import type { ConversationEntity } from '../../domain/entities/conversation.entity';
+import type { MessageEntity } from '../../domain/entities/message.entity';
+import { canMoveTo } from '../../domain/message-status.rule';
+import type { RealtimePublisher } from '../../domain/ports/realtime-publisher.port';
+import type { ChannelRepository } from '../../domain/repositories/channel.repository.interface';
+import type { ConversationRepository } from '../../domain/repositories/conversation.repository.interface';
+import type { MessageRepository, StatusUpdate } from '../../domain/repositories/message.repository.interface';
+import { ProviderSendError } from '../../infrastructure/providers/base.provider';
+import type { SendMessageDto, UpdateMessageStatusDto } from '../../shared/dtos/message.dto';
+import type { ChannelRuntimeService } from '../services/channel-runtime.service';
+
+/** Message stories: send an agent's reply through the channel's provider, read one, change its status. */
+export class MessageUseCases {
+  constructor(
+    private readonly messages: MessageRepository,
+    private readonly conversations: ConversationRepository,
+    private readonly channels: ChannelRepository,
+    private readonly runtime: ChannelRuntimeService,
+    private readonly publisher: RealtimePublisher,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Stores the reply PENDING, sends it through the provider outside any transaction, then stores the
+   * provider's id and SENT, or FAILED with the provider's code and reason.
+   */
+  async send(user: AuthUser, dto: SendMessageDto): Promise<MessageEntity> {
+    const { channel, conversation } = await this.resolveTarget(user, dto);
+    if (!channel.isActive) throw new ConflictError('Channel is not active', 'CHANNEL_INACTIVE');
+    const provider = await this.runtime.getProvider(channel);
+    if (!provider.supports('send_text')) throw new CapabilityNotSupportedError('sending text', channel.provider);
+    const account = (channel.config.account as { display_phone_number?: string } | undefined)?.display_phone_number;
+    const pending = await this.messages.createOutgoing({
+      companyId: channel.companyId,
+      channelId: channel.id,
+      conversationId: conversation.id,
+      from: account ?? channel.providerAccount,
+      to: conversation.externalId,
+      message: dto.message,
+      contentType: dto.content_type,
+      metadata: { ...(dto.metadata ?? {}), sent_by: user.id },
+    });
+    const started = Date.now();
+    let update: StatusUpdate;
+    try {
+      const { externalId } = await provider.sendMessage({ id: pending.id, to: conversation.externalId, text: dto.message, contentType: dto.content_type });
+      update = { status: 'SENT', externalId };
+    } catch (err) {
+      const e = err instanceof ProviderSendError ? err : new ProviderSendError('INTERNAL_ERROR', 'Provider call failed', false);
+      if (!(err instanceof ProviderSendError)) this.logger.error({ module: 'messages', operation: 'send', channel_id: channel.id, err }, 'provider threw');
+      update = { status: 'FAILED', errorCode: e.code, errorMessage: e.message };
+    }
+    const change = await this.messages.updateStatusById(pending.id, update);
+    this.logger.info(
+      { module: 'messages', operation: 'send', channel_id: channel.id, conversation_id: conversation.id, duration_ms: Date.now() - started, success: update.status === 'SENT', error_code: update.errorCode },
+      'message sent',
+    );
+    if (!change) return (await this.messages.findById(pending.id))!;
+    this.publisher.messageStatus(change.message, change.previousStatus);
+    return change.message;
+  }
+
+  /** A message of the caller's company; another company's is a 404. */
+  async get(user: AuthUser, id: string): Promise<MessageEntity> {
+    const message = await this.messages.findById(id, companyScope(user));
+    if (!message) throw new NotFoundError('Message');
+    return message;
+  }
+
+  /** Manual status change under the same rule as provider statuses; a backwards move is a 409. */
+  async updateStatus(user: AuthUser, id: string, dto: UpdateMessageStatusDto): Promise<MessageEntity> {
+    const message = await this.get(user, id);
+    if (message.status === dto.status) return message;
+    if (!canMoveTo(message.status, dto.status)) {
+      throw new ConflictError(`Message status cannot change from ${message.status} to ${dto.status}`, 'ILLEGAL_STATUS_CHANGE');
+    }
+    const change = await this.messages.updateStatusById(message.id, { status: dto.status });
+    // Lost a race with a provider status that moved it further: report the same conflict.
+    if (!change) throw new ConflictError(`Message status cannot change to ${dto.status}`, 'ILLEGAL_STATUS_CHANGE');
+    this.publisher.messageStatus(change.message, change.previousStatus);
+    return (await this.messages.findById(message.id))!;
+  }
+
+  private async resolveTarget(user: AuthUser, dto: SendMessageDto): Promise<{ channel: ChannelEntity; conversation: ConversationEntity }> {
+    const scope = companyScope(user);
+    if (dto.conversation_id) {
+      const conversation = await this.conversations.findById(dto.conversation_id, scope);
+      if (!conversation) throw new NotFoundError('Conversation');
+      if (conversation.status === 'closed') throw new ConflictError('Conversation is closed', 'CONVERSATION_CLOSED');
+      const channel = await this.channels.findById(conversation.channelId, scope);
+      if (!channel) throw new NotFoundError('Channel');
+      return { channel, conversation };
+    }
+    const channel = await this.channels.findById(dto.channel_id!, scope);
+    if (!channel) throw new NotFoundError('Channel');
+    const to = normaliseRecipient(channel, dto.to!);
+    const { conversation } = await this.conversations.findOrCreateOpen({ companyId: channel.companyId, channelId: channel.id, externalId: to });
+    return { channel, conversation };
+  }
+}
+
+/** WhatsApp addresses are digits only (the wa_id); a leading + or spaces are tolerated. */
+function normaliseRecipient(channel: ChannelEntity, to: string): string {
+  if (channel.type !== 'WHATSAPP') return to;
+  const digits = to.replace(/[\s()+-]/g, '');
+  if (!/^\d{6,15}$/.test(digits)) throw new ValidationError('Invalid recipient', [{ field: 'to', message: 'to must be a phone number in international format' }]);
+  return digits;
+}

@@ -1,0 +1,52 @@
+import type { ConversationEntity } from '../entities/conversation.entity';
+import type { ContentType, MessageEntity, MessageStatus } from '../entities/message.entity';
+import type { InboundMessageEvent } from '../inbound-event';
+import type { Page, PageRequest } from './pagination';
+
+export interface NewOutgoingMessage {
+  companyId: number;
+  channelId: string;
+  conversationId: string;
+  from: string | null;
+  to: string;
+  message: string;
+  contentType: ContentType;
+  metadata?: unknown;
+}
+
+/** What a status change did: the message after it and the status before it. */
+export interface StatusChange {
+  message: MessageEntity;
+  previousStatus: MessageStatus;
+}
+
+export interface StatusUpdate {
+  status: MessageStatus;
+  externalId?: string;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+}
+
+/** Result of storing an incoming message: null when the provider message was already stored. */
+export interface StoredIncoming {
+  message: MessageEntity;
+  conversation: ConversationEntity;
+  conversationCreated: boolean;
+}
+
+/** Port for messages. */
+export interface MessageRepository {
+  /**
+   * Stores an incoming message in the open conversation of its sender, creating it if needed, in one
+   * transaction. The unique (channel, external_id) key decides duplicates: a duplicate returns null
+   * and changes nothing.
+   */
+  storeIncoming(channel: { id: string; companyId: number }, event: InboundMessageEvent): Promise<StoredIncoming | null>;
+  createOutgoing(input: NewOutgoingMessage): Promise<MessageEntity>;
+  findById(id: string, companyId?: number): Promise<MessageEntity | null>;
+  listByConversation(conversationId: string, page: PageRequest): Promise<Page<MessageEntity>>;
+  /** Applies the status rule in the UPDATE itself; null when the rule refused or nothing matched. */
+  updateStatusById(id: string, update: StatusUpdate): Promise<StatusChange | null>;
+  /** Same, finding the outgoing message by its provider id within the channel. */
+  updateStatusByExternalId(channelId: string, externalId: string, update: StatusUpdate): Promise<StatusChange | null>;
+}

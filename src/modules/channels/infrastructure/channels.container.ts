@@ -1,0 +1,99 @@
+import type { Logger } from 'pino';
+import type { Config } from '../../../config/config';
+import type { CacheStore } from '../../../shared/cache/cache-store';
+import { JwtService } from '../../../shared/auth/jwt.service';
+import { CredentialsCipher } from '../../../shared/crypto/credentials-cipher';
+import type { PrismaClient } from '../../../shared/database/prisma-client';
+import { ChannelWebSocketGateway, type GatewayOptions } from '../application/services/gateway/channel-websocket.gateway';
+import { ChannelRuntimeService } from '../application/services/channel-runtime.service';
+import { ChannelUseCases } from '../application/use-cases/channel.use-cases';
+import { CompanyUseCases } from '../application/use-cases/company.use-cases';
+import { ConversationUseCases } from '../application/use-cases/conversation.use-cases';
+import { InboundIngestUseCase } from '../application/use-cases/inbound-ingest.use-case';
+import { MessageUseCases } from '../application/use-cases/message.use-cases';
+import { MetaWebhookUseCase } from '../application/use-cases/meta-webhook.use-case';
+import { ChannelController } from './controllers/channel.controller';
+import { CompanyController } from './controllers/company.controller';
+import { ConversationController } from './controllers/conversation.controller';
+import { MessageController } from './controllers/message.controller';
+import { MetaWebhookController } from './controllers/meta-webhook.controller';
+import { ProviderFactory } from './providers/provider.factory';
+import { PrismaChannelRepository } from './repositories/channel.repository';
+import { PrismaCompanyRepository } from './repositories/company.repository';
+import { PrismaConversationRepository } from './repositories/conversation.repository';
+import { PrismaMessageRepository } from './repositories/message.repository';
+
+/** Infrastructure handed in from outside (main or a test). */
+export interface ContainerDeps {
+  config: Config;
+  logger: Logger;
+  prisma: PrismaClient;
+  cache: CacheStore;
+  gatewayAdapter?: GatewayOptions['adapter'];
+}
+
+/** The composition root: builds every object once, in dependency order, and hands them in through constructors. */
+export class ChannelsContainer {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly prisma: PrismaClient;
+  readonly cache: CacheStore;
+  readonly jwt: JwtService;
+  readonly gateway: ChannelWebSocketGateway;
+  readonly runtime: ChannelRuntimeService;
+  readonly companyRepository: PrismaCompanyRepository;
+  readonly useCases: {
+    channels: ChannelUseCases;
+    conversations: ConversationUseCases;
+    messages: MessageUseCases;
+    companies: CompanyUseCases;
+    ingest: InboundIngestUseCase;
+    metaWebhooks: MetaWebhookUseCase;
+  };
+  readonly controllers: {
+    channels: ChannelController;
+    conversations: ConversationController;
+    messages: MessageController;
+    companies: CompanyController;
+    metaWebhooks: MetaWebhookController;
+  };
+
+  constructor(deps: ContainerDeps) {
+    const { config, logger, prisma } = deps;
+    this.config = config;
+    this.logger = logger;
+    this.prisma = prisma;
+    this.cache = deps.cache;
+    this.jwt = new JwtService(config.jwtSecret);
+    const cipher = new CredentialsCipher(config.credentialsKey);
+
+    const channels = new PrismaChannelRepository(prisma, cipher);
+    const conversations = new PrismaConversationRepository(prisma);
+    const messages = new PrismaMessageRepository(prisma);
+    this.companyRepository = new PrismaCompanyRepository(prisma);
+
+    this.gateway = new ChannelWebSocketGateway(this.jwt, { corsOrigins: config.corsOrigins, adapter: deps.gatewayAdapter });
+    const factory = new ProviderFactory({
+      meta: { baseUrl: config.meta.graphBaseUrl, version: config.meta.graphVersion, timeoutMs: config.providerHttpTimeoutMs },
+    });
+    this.runtime = new ChannelRuntimeService(channels, factory, logger.child({ module: 'runtime' }));
+
+    const ingest = new InboundIngestUseCase(messages, this.gateway, logger);
+    this.runtime.setIngestHandler((channel, events) => ingest.ingest(channel, events));
+    this.useCases = {
+      channels: new ChannelUseCases(channels, this.companyRepository, this.runtime, { metaAppSecret: config.meta.appSecret }, logger),
+      conversations: new ConversationUseCases(conversations, channels, messages, this.companyRepository, this.gateway),
+      messages: new MessageUseCases(messages, conversations, channels, this.runtime, this.gateway, logger),
+      companies: new CompanyUseCases(this.companyRepository),
+      ingest,
+      metaWebhooks: new MetaWebhookUseCase(channels, ingest, { appSecret: config.meta.appSecret, verifyToken: config.meta.verifyToken }, logger),
+    };
+    this.controllers = {
+      channels: new ChannelController(this.useCases.channels),
+      conversations: new ConversationController(this.useCases.conversations),
+      messages: new MessageController(this.useCases.messages),
+      companies: new CompanyController(this.useCases.companies),
+      metaWebhooks: new MetaWebhookController(this.useCases.metaWebhooks),
+    };
+  }
+}

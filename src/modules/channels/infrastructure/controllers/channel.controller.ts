@@ -1,0 +1,49 @@
+import type { Request, Response } from 'express';
+import { currentUser } from '../../../../shared/auth/auth.middleware';
+import { ok, paginated } from '../../../../shared/http/envelope';
+import type { ChannelUseCases } from '../../application/use-cases/channel.use-cases';
+import { toChannelDto } from '../mappers/dto.mapper';
+
+/** HTTP translation for channel endpoints. */
+export class ChannelController {
+  constructor(private readonly useCases: ChannelUseCases) {}
+
+  create = async (req: Request, res: Response) => {
+    const channel = await this.useCases.create(currentUser(req), req.valid.body);
+    res.status(201).json(ok(toChannelDto(channel), 'Channel created'));
+  };
+
+  list = async (req: Request, res: Response) => {
+    const q = req.valid.query;
+    const { items, total } = await this.useCases.list(currentUser(req), q);
+    res.json(paginated(items.map(toChannelDto), total, q.page, q.limit));
+  };
+
+  get = async (req: Request, res: Response) => {
+    const { channel, runtime } = await this.useCases.getWithStatus(currentUser(req), req.valid.params.id);
+    res.json(ok({ ...toChannelDto(channel), runtime_status: runtime.state }));
+  };
+
+  update = async (req: Request, res: Response) => {
+    const channel = await this.useCases.update(currentUser(req), req.valid.params.id, req.valid.body);
+    res.json(ok(toChannelDto(channel), 'Channel updated'));
+  };
+
+  remove = async (req: Request, res: Response) => {
+    await this.useCases.remove(currentUser(req), req.valid.params.id);
+    res.json(ok(null, 'Channel deleted'));
+  };
+
+  activate = async (req: Request, res: Response) => {
+    res.json(ok(toChannelDto(await this.useCases.activate(currentUser(req), req.valid.params.id)), 'Channel activated'));
+  };
+
+  deactivate = async (req: Request, res: Response) => {
+    res.json(ok(toChannelDto(await this.useCases.deactivate(currentUser(req), req.valid.params.id)), 'Channel deactivated'));
+  };
+
+  /** GET /qr and POST /auth: QR login (WhatsApp Web only). */
+  qrLogin = async (req: Request, _res: Response) => {
+    await this.useCases.requireQrLogin(currentUser(req), req.valid.params.id);
+  };
+}

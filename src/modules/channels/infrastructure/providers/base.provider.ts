@@ -1,0 +1,84 @@
+import type { ChannelEntity } from '../../domain/entities/channel.entity';
+import type { InboundEvent } from '../../domain/inbound-event';
+
+/** What a provider can do; a missing one is a typed 4xx (CapabilityNotSupportedError), not a stub. */
+export type Capability = 'send_text' | 'send_media' | 'webhooks' | 'qr_login';
+
+/** Runtime state of a provider instance. */
+export type ProviderState = 'initializing' | 'ready' | 'auth_required' | 'disconnected' | 'error' | 'stopped';
+
+/** An outgoing message as providers see it. */
+export interface OutboundMessage {
+  /** Our message id (providers may use it as an idempotency key). */
+  id: string;
+  to: string;
+  text: string;
+  contentType: string;
+}
+
+/** What a successful send returns. */
+export interface SendResult {
+  externalId: string;
+}
+
+/** The account details a provider confirmed while validating credentials. */
+export interface ValidatedAccount {
+  providerAccount: string;
+  displayName?: string;
+  details?: Record<string, unknown>;
+}
+
+/** Handler the runtime installs to receive provider-pushed events (WhatsApp Web, later). */
+export type ProviderEventHandler = (channelId: string, events: InboundEvent[]) => Promise<void>;
+
+/** A provider's refusal to send: a code and message to store on the FAILED message. */
+export class ProviderSendError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    /** True when a retry could succeed (network, 5xx, throttling); the queue of a later issue uses it. */
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'ProviderSendError';
+  }
+}
+
+/** The lifecycle and abilities every provider adapter shares. */
+export abstract class BaseProvider {
+  abstract readonly capabilities: ReadonlySet<Capability>;
+  protected state: ProviderState = 'stopped';
+  protected messageHandler?: ProviderEventHandler;
+
+  constructor(
+    protected readonly channel: ChannelEntity,
+    protected readonly credentials: Record<string, unknown>,
+  ) {}
+
+  /** Starts the provider (connects, logs in); resolves when it can send. */
+  abstract initialize(): Promise<void>;
+  /** Stops it and frees every resource it holds. */
+  abstract destroy(): Promise<void>;
+  /** Checks the credentials against the provider; ProviderRejectedError (400) or ProviderUnavailableError (502). */
+  abstract validateCredentials(): Promise<ValidatedAccount>;
+  /** Sends one message; ProviderSendError when the provider refuses or cannot be reached. */
+  abstract sendMessage(message: OutboundMessage): Promise<SendResult>;
+
+  /** True when the provider is logged in and may send. */
+  isAuthenticated(): boolean {
+    return this.state === 'ready';
+  }
+
+  getState(): ProviderState {
+    return this.state;
+  }
+
+  /** Installs the handler for events the provider pushes by itself. */
+  setMessageHandler(handler: ProviderEventHandler): void {
+    this.messageHandler = handler;
+  }
+
+  supports(capability: Capability): boolean {
+    return this.capabilities.has(capability);
+  }
+}

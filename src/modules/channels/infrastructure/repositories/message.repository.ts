@@ -1,0 +1,137 @@
+import type { Prisma, PrismaClient } from '../../../../generated/prisma/client';
+import type { MessageEntity } from '../../domain/entities/message.entity';
+import type { InboundMessageEvent } from '../../domain/inbound-event';
+import { statusesThatMayBecome } from '../../domain/message-status.rule';
+import type {
+  MessageRepository,
+  NewOutgoingMessage,
+  StatusChange,
+  StatusUpdate,
+  StoredIncoming,
+} from '../../domain/repositories/message.repository.interface';
+import type { Page, PageRequest } from '../../domain/repositories/pagination';
+import { messageFromRow } from '../mappers/row.mapper';
+import { upsertOpenConversation } from './conversation.repository';
+
+const SORT_FIELDS: Record<string, string> = { timestamp: 'timestamp', created_at: 'createdAt', updated_at: 'updatedAt' };
+
+/** Thrown inside the ingest transaction to roll back a duplicate's conversation touch. */
+class DuplicateMessage extends Error {}
+
+/** Prisma implementation of MessageRepository. */
+export class PrismaMessageRepository implements MessageRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async storeIncoming(channel: { id: string; companyId: number }, event: InboundMessageEvent): Promise<StoredIncoming | null> {
+    try {
+      return await this.prisma.$transaction(async (tx) => {
+        const { conversation, created } = await upsertOpenConversation(
+          tx,
+          {
+            companyId: channel.companyId,
+            channelId: channel.id,
+            externalId: event.from,
+            participantId: event.from,
+            participantMeta: event.contactName ? { name: event.contactName } : undefined,
+          },
+          event.timestamp,
+        );
+        // The unique (channel_id, external_id) index decides duplicates, never a prior read.
+        const rows = await tx.$queryRaw<any[]>`
+          INSERT INTO messages (company_id, channel_id, conversation_id, "from", "to", message, payload, direction, "timestamp", status, content_type, external_id)
+          VALUES (${channel.companyId}, ${channel.id}::uuid, ${conversation.id}::uuid, ${event.from}, ${event.to ?? null}, ${event.text},
+                  ${JSON.stringify(event.payload ?? null)}::jsonb, 'incoming', ${event.timestamp}, 'RECEIVED',
+                  ${event.contentType}::"MessageContentType", ${event.externalId})
+          ON CONFLICT (channel_id, external_id) DO NOTHING
+          RETURNING *`;
+        if (rows.length === 0) throw new DuplicateMessage();
+        const message = messageFromRow(rows[0]);
+        if (event.attachments.length) {
+          await tx.attachment.createMany({
+            data: event.attachments.map((a) => ({
+              messageId: message.id,
+              type: a.type,
+              mimeType: a.mimeType,
+              providerMediaId: a.providerMediaId,
+              url: a.url,
+              filename: a.filename,
+              sha256: a.sha256,
+              caption: a.caption,
+            })),
+          });
+          message.attachments = await tx.attachment.findMany({ where: { messageId: message.id } });
+        } else {
+          message.attachments = [];
+        }
+        return { message, conversation, conversationCreated: created };
+      });
+    } catch (err) {
+      if (err instanceof DuplicateMessage) return null;
+      throw err;
+    }
+  }
+
+  async createOutgoing(input: NewOutgoingMessage): Promise<MessageEntity> {
+    const row = await this.prisma.$transaction(async (tx) => {
+      const m = await tx.message.create({
+        data: { ...input, metadata: input.metadata as Prisma.InputJsonValue | undefined, direction: 'outgoing', status: 'PENDING' },
+        include: { attachments: true },
+      });
+      await tx.conversation.update({ where: { id: input.conversationId }, data: { lastMessageAt: m.timestamp } });
+      return m;
+    });
+    return row as MessageEntity;
+  }
+
+  async findById(id: string, companyId?: number): Promise<MessageEntity | null> {
+    return (await this.prisma.message.findFirst({ where: { id, companyId }, include: { attachments: true } })) as MessageEntity | null;
+  }
+
+  async listByConversation(conversationId: string, page: PageRequest): Promise<Page<MessageEntity>> {
+    const where = { conversationId };
+    const [rows, total] = await Promise.all([
+      this.prisma.message.findMany({
+        where,
+        include: { attachments: true },
+        orderBy: [{ [SORT_FIELDS[page.sortBy] ?? 'timestamp']: page.sortDir }, { createdAt: page.sortDir }, { id: 'asc' }],
+        skip: (page.page - 1) * page.limit,
+        take: page.limit,
+      }),
+      this.prisma.message.count({ where }),
+    ]);
+    return { items: rows as MessageEntity[], total };
+  }
+
+  async updateStatusById(id: string, update: StatusUpdate): Promise<StatusChange | null> {
+    return this.applyStatus(update, 'id', id, null);
+  }
+
+  async updateStatusByExternalId(channelId: string, externalId: string, update: StatusUpdate): Promise<StatusChange | null> {
+    return this.applyStatus(update, 'external', externalId, channelId);
+  }
+
+  /** The status rule lives in the WHERE clause: a row only changes if its current status may move to the new one. */
+  private async applyStatus(update: StatusUpdate, by: 'id' | 'external', key: string, channelId: string | null): Promise<StatusChange | null> {
+    const allowed = statusesThatMayBecome(update.status);
+    if (allowed.length === 0) return null;
+    const byId = by === 'id';
+    const rows = await this.prisma.$queryRaw<any[]>`
+      WITH target AS (
+        SELECT id, status AS previous_status FROM messages
+        WHERE (${byId} AND id = ${byId ? key : null}::uuid)
+           OR (NOT ${byId} AND channel_id = ${channelId}::uuid AND external_id = ${byId ? null : key} AND direction = 'outgoing')
+        FOR UPDATE
+      )
+      UPDATE messages m SET
+        status = ${update.status}::"MessageStatus",
+        external_id = COALESCE(${update.externalId ?? null}, m.external_id),
+        error_code = COALESCE(${update.errorCode ?? null}, m.error_code),
+        error_message = COALESCE(${update.errorMessage ?? null}, m.error_message),
+        updated_at = now()
+      FROM target
+      WHERE m.id = target.id AND m.status::text = ANY(${allowed}::text[])
+      RETURNING m.*, target.previous_status`;
+    if (rows.length === 0) return null;
+    return { message: messageFromRow(rows[0]), previousStatus: rows[0].previous_status };
+  }
+}

@@ -1,0 +1,24 @@
+import { Router } from 'express';
+import type { ChannelsContainer } from '../channels.container';
+
+const started = Date.now();
+
+/** /health (liveness, with this instance's id) and /ready (database and store reachable). */
+export function healthRoutes(container: ChannelsContainer): Router {
+  const r = Router();
+  r.get('/health', (_req, res) => {
+    res.json({ success: true, message: 'OK', data: { status: 'ok', instance_id: container.config.instanceId, uptime_s: Math.round((Date.now() - started) / 1000), active_channels: container.runtime.size } });
+  });
+  r.get('/ready', async (_req, res) => {
+    const database = await container.prisma.$queryRaw`SELECT 1`.then(() => true, () => false);
+    const store = await container.cache.ping();
+    const ready = database && store;
+    res.status(ready ? 200 : 503).json({
+      success: ready,
+      message: ready ? 'Ready' : 'Not ready',
+      data: { database: database ? 'up' : 'down', store: store ? 'up' : 'down', store_kind: container.cache.kind },
+      ...(ready ? {} : { statusCode: 503 }),
+    });
+  });
+  return r;
+}

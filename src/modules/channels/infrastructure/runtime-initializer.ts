@@ -1,0 +1,101 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { Logger } from 'pino';
+import type { Config } from '../../../config/config';
+import { createApp } from '../../../app';
+import { MemoryCacheStore, RedisCacheStore, createRedisClient, type CacheStore } from '../../../shared/cache/cache-store';
+import { EmbeddedPostgres } from '../../../shared/database/embedded-postgres';
+import { migrate } from '../../../shared/database/migrator';
+import { createPrismaClient, type PrismaClient } from '../../../shared/database/prisma-client';
+import { ChannelsContainer } from './channels.container';
+import { ensureDemoTenant, type DemoAdmin } from './demo-seed';
+
+/** A started service: its URL, its container and how to stop it. */
+export interface RunningService {
+  url: string;
+  port: number;
+  container: ChannelsContainer;
+  demoAdmin: DemoAdmin | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start order: database (embedded if no URL) -> migrations -> Prisma -> store (Redis or memory)
+ * -> container -> demo seed -> HTTP + Socket.IO -> active channels. stop() runs it backwards.
+ */
+export class RuntimeInitializer {
+  private readonly closers: { name: string; close: () => Promise<unknown> }[] = [];
+
+  constructor(
+    private readonly config: Config,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<RunningService> {
+    try {
+      return await this.startInOrder();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  private async startInOrder(): Promise<RunningService> {
+    const { config, logger } = this;
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      const embedded = new EmbeddedPostgres(config.dataDir);
+      databaseUrl = await embedded.start();
+      this.closers.push({ name: 'embedded-postgres', close: () => embedded.stop() });
+      logger.info({ module: 'runtime', operation: 'start', data_dir: config.dataDir }, 'embedded PostgreSQL started');
+    }
+    await migrate(databaseUrl!, logger);
+    // PGlite serves one session; a small pool avoids queueing behind it.
+    const prisma: PrismaClient = createPrismaClient(databaseUrl!, config.databaseUrl ? 10 : 4);
+    this.closers.push({ name: 'prisma', close: () => prisma.$disconnect() });
+
+    const { cache, adapter } = this.createStore();
+    const container = new ChannelsContainer({ config, logger, prisma, cache, gatewayAdapter: adapter });
+    const demoAdmin = config.seedDemo ? await ensureDemoTenant(prisma) : null;
+
+    const server = http.createServer(createApp(container));
+    container.gateway.attach(server);
+    this.closers.push({ name: 'http+socket.io', close: () => container.gateway.close().then(() => closeHttp(server)) });
+    this.closers.push({ name: 'channels', close: () => container.runtime.stopAll() });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    const port = (server.address() as AddressInfo).port;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    const { started, failed } = await container.runtime.initializeActiveChannels();
+    logger.info({ module: 'runtime', operation: 'start', port, channels_started: started, channels_failed: failed, instance_id: config.instanceId }, 'service started');
+    return { url: `http://${host}:${port}`, port, container, demoAdmin, stop: () => this.stop() };
+  }
+
+  private createStore(): { cache: CacheStore; adapter?: ReturnType<typeof createAdapter> } {
+    if (!this.config.redisUrl) return { cache: new MemoryCacheStore() };
+    const client = createRedisClient(this.config.redisUrl);
+    const pub = createRedisClient(this.config.redisUrl);
+    const sub = pub.duplicate();
+    this.closers.push({ name: 'redis', close: () => Promise.all([client, pub, sub].map((c) => c.quit().catch(() => c.disconnect()))) });
+    return { cache: new RedisCacheStore(client), adapter: createAdapter(pub, sub) };
+  }
+
+  /** Stops everything that was started, newest first; safe to call twice. */
+  async stop(): Promise<void> {
+    while (this.closers.length) {
+      const { name, close } = this.closers.pop()!;
+      await close().catch((err) => this.logger.error({ module: 'runtime', operation: 'stop', component: name, err }, 'stop failed'));
+    }
+  }
+}
+
+function closeHttp(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,24 @@
+import type { MessageStatus } from '../../domain/entities/message.entity';
+
+/** Body of POST /api/channels/messages (and the socket's send_message, translated). */
+export interface SendMessageDto {
+  conversation_id?: string;
+  channel_id?: string;
+  to?: string;
+  message: string;
+  content_type: 'text';
+  metadata?: Record<string, unknown>;
+}
+
+/** Body of PUT /api/channels/messages/:id/status. */
+export interface UpdateMessageStatusDto {
+  status: MessageStatus;
+}
+
+/** Query of GET /api/channels/conversations/:conversationId/messages. */
+export interface ListMessagesQuery {
+  page: number;
+  limit: number;
+  sortBy: 'timestamp' | 'created_at';
+  sortDir: 'asc' | 'desc';
+}

@@ -1,0 +1,51 @@
+import Joi from 'joi';
+import { CHANNEL_PROVIDERS, CHANNEL_TYPES } from '../../domain/entities/channel.entity';
+import { metaCredentialsSchema } from '../../infrastructure/providers/meta/meta-credentials';
+import { agentId, companyId, jsonObject, pagingQuery } from './common.schema';
+
+const genericCredentials = Joi.object().pattern(Joi.string().max(64), Joi.string().max(4096)).max(20);
+
+/** Credentials are checked against the provider's own schema. */
+const credentialsFor = Joi.when('provider', {
+  is: 'META',
+  then: metaCredentialsSchema.required(),
+  otherwise: genericCredentials,
+});
+
+/** POST /api/channels body. */
+export const createChannelBody = Joi.object({
+  name: Joi.string().trim().min(1).max(255).required(),
+  type: Joi.string().valid(...CHANNEL_TYPES).required(),
+  provider: Joi.string().valid(...CHANNEL_PROVIDERS).required(),
+  config: jsonObject.default({}),
+  credentials: credentialsFor,
+  provider_account: Joi.string().trim().min(1).max(255),
+  default_agent_id: agentId.allow(null),
+  company_id: companyId,
+});
+
+/** PUT /api/channels/:id body (type and provider cannot change). */
+export const updateChannelBody = Joi.object({
+  name: Joi.string().trim().min(1).max(255),
+  config: jsonObject,
+  credentials: Joi.object().unknown(true),
+  default_agent_id: agentId.allow(null),
+}).min(1);
+
+/** GET /api/channels query. */
+export const listChannelsQuery = Joi.object({
+  type: Joi.string().valid(...CHANNEL_TYPES),
+  provider: Joi.string().valid(...CHANNEL_PROVIDERS),
+  is_active: Joi.boolean(),
+  company_id: companyId,
+  ...pagingQuery(['created_at', 'updated_at', 'name'], 'created_at'),
+});
+
+/** POST /api/channels/:id/auth body. */
+export const channelAuthBody = Joi.object({
+  sessionId: Joi.string().max(128).required(),
+  metadata: jsonObject,
+});
+
+/** GET /api/channels/:id/qr-image/:sessionId params. */
+export const qrImageParams = Joi.object({ id: Joi.string().guid().required(), sessionId: Joi.string().max(128).required() });
