@@ -1,0 +1,7 @@
+// Loaded before every test file: a fixed, test-only environment (never a developer's data).
+process.env.NODE_ENV = 'test';
+process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
+process.env.TEST_DATABASE_URL ??= 'postgresql://postgres@127.0.0.1:5432/axi_channels_test';
+process.env.TEST_REDIS_URL ??= 'redis://127.0.0.1:6379/15';
+process.env.JWT_SECRET = 'test-jwt-secret-0123456789abcdef';
+process.env.CREDENTIALS_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
