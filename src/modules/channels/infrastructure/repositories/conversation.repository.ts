@@ -38,6 +38,12 @@ export async function upsertOpenConversation(db: Db, input: NewConversation, at:
   return { conversation: conversationFromRow(rows[0]), created: rows[0].inserted === true };
 }
 
+/** Only last_message_at can be null; Prisma rejects a nulls option on required fields. */
+function sortOrder(page: PageRequest): Prisma.ConversationOrderByWithRelationInput {
+  const field = SORT_FIELDS[page.sortBy] ?? 'createdAt';
+  return field === 'lastMessageAt' ? { lastMessageAt: { sort: page.sortDir, nulls: 'last' } } : { [field]: page.sortDir };
+}
+
 const OPEN_CONFLICT = 'An open conversation already exists for this channel and external_id';
 
 /** Prisma implementation of ConversationRepository. */
@@ -76,7 +82,7 @@ export class PrismaConversationRepository implements ConversationRepository {
     const [rows, total] = await Promise.all([
       this.prisma.conversation.findMany({
         where,
-        orderBy: [{ [SORT_FIELDS[page.sortBy] ?? 'createdAt']: { sort: page.sortDir, nulls: 'last' } }, { id: 'asc' }],
+        orderBy: [sortOrder(page), { id: 'asc' }],
         skip: (page.page - 1) * page.limit,
         take: page.limit,
       }),

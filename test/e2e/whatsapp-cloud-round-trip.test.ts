@@ -1,0 +1,127 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { FakeGraphApi } from '../support/fake-graph-api';
+import { fixture } from '../support/fixtures';
+import { APP_SECRET, postMetaWebhook } from '../support/scenario';
+import { collect, connectSocket, waitFor } from '../support/socket-client';
+
+const ROOT = path.join(__dirname, '..', '..');
+const MAIN = path.join(ROOT, 'dist', 'main.js');
+
+interface Started {
+  child: ChildProcess;
+  apiUrl: string;
+  baseUrl: string;
+  token: string;
+  output: () => string;
+}
+
+/** Starts `node dist/main.js` as `npm start` does (after its build step), in embedded mode with no external service. */
+function startService(dataDir: string, graphUrl: string): Promise<Started> {
+  if (!fs.existsSync(MAIN)) throw new Error('dist/main.js missing: run `npm run build` (npm test does it in pretest)');
+  // A clean environment: no DATABASE_URL, REDIS_URL or secrets, exactly like a fresh machine.
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', META_GRAPH_BASE_URL: graphUrl };
+  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 30_000);
+    child.once('exit', (code) => reject(new Error(`service exited with ${code}:\n${out}`)));
+    const check = setInterval(() => {
+      const api = /API:\s+(\S+)/.exec(out);
+      const token = /Admin token[^\n]*\n\s*(\S+)/.exec(out);
+      if (api && token) {
+        clearInterval(check);
+        clearTimeout(timer);
+        resolve({ child, apiUrl: api[1], baseUrl: api[1].replace(/\/api$/, ''), token: token[1], output: () => out });
+      }
+    }, 50);
+  });
+}
+
+function stopService(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+}
+
+describe('end to end: a WhatsApp Cloud API conversation through the real server process (embedded mode)', () => {
+  let graph: FakeGraphApi;
+  let dataDir: string;
+  let svc: Started | undefined;
+
+  beforeAll(async () => {
+    graph = await new FakeGraphApi().start();
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'axi-e2e-'));
+  });
+  afterAll(async () => {
+    if (svc) await stopService(svc.child);
+    await graph.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('when a customer writes and the agent replies, then every step is stored, sent and pushed live', async () => {
+    svc = await startService(dataDir, graph.url);
+    const auth = { Authorization: `Bearer ${svc.token}` };
+
+    const created = await request(svc.baseUrl).post('/api/channels').set(auth).send({
+      name: 'Support line',
+      type: 'WHATSAPP',
+      provider: 'META',
+      credentials: { accessToken: graph.validToken, phoneNumberId: graph.phoneNumberId, appSecret: APP_SECRET },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.data).toMatchObject({ is_active: true, provider_account: graph.phoneNumberId });
+
+    const socket = await connectSocket(svc.baseUrl, '/message', { token: svc.token });
+    const received = collect(socket, 'message_received');
+    const statuses = collect(socket, 'message_status');
+
+    expect((await postMetaWebhook({ url: svc.baseUrl } as any, fixture("meta/text-message.json"))).status).toBe(200);
+    await waitFor(() => received.length === 1, 5000, 'message_received');
+    const incoming = received[0];
+    expect(incoming.message).toMatchObject({ message: 'Hola, necesito ayuda con mi pedido', direction: 'incoming', status: 'RECEIVED' });
+
+    const reply = await request(svc.baseUrl).post('/api/channels/messages').set(auth).send({ conversation_id: incoming.conversation.id, message: 'Hola Maria, ya lo reviso' });
+    expect(reply.status).toBe(201);
+    expect(reply.body.data).toMatchObject({ status: 'SENT', external_id: 'wamid.FIXTURE.OUT.1', direction: 'outgoing' });
+    expect(graph.sends()).toHaveLength(1);
+    const sent = graph.sends()[0];
+    expect(sent.path).toBe(`/v21.0/${graph.phoneNumberId}/messages`);
+    expect(sent.headers.authorization).toBe(`Bearer ${graph.validToken}`);
+    expect(sent.headers['content-type']).toMatch(/application\/json/);
+    expect(sent.body).toEqual({ messaging_product: 'whatsapp', recipient_type: 'individual', to: '15557770123', type: 'text', text: { preview_url: false, body: 'Hola Maria, ya lo reviso' } });
+
+    for (const f of ['status-sent.json', 'status-delivered.json', 'status-read.json']) {
+      expect((await postMetaWebhook({ url: svc.baseUrl } as any, fixture(`meta/${f}`))).status).toBe(200);
+    }
+    await waitFor(() => statuses.some((s) => s.status === 'READ'), 5000, 'READ status');
+    socket.close();
+
+    const message = await request(svc.baseUrl).get(`/api/channels/messages/${reply.body.data.id}`).set(auth);
+    expect(message.body.data.status).toBe('READ');
+    // The API answer already said SENT, so the sent webhook changes nothing; delivered and read are pushed.
+    expect(statuses.map((s) => s.status)).toEqual(['SENT', 'DELIVERED', 'READ']);
+    expect(await stopService(svc.child)).toBe(0);
+    expect(svc.output()).not.toContain(graph.validToken);
+    expect(svc.output()).not.toContain(APP_SECRET);
+  });
+
+  it('when the service restarts on the same data directory, then the conversation is still there and the channel runs again', async () => {
+    svc = await startService(dataDir, graph.url);
+    const auth = { Authorization: `Bearer ${svc.token}` };
+    const conversations = await request(svc.baseUrl).get('/api/channels/conversations').set(auth);
+    expect(conversations.status).toBe(200);
+    expect(conversations.body.data.items).toHaveLength(1);
+    const health = await request(svc.baseUrl).get('/health');
+    expect(health.body.data.active_channels).toBe(1);
+    expect(await stopService(svc.child)).toBe(0);
+    svc = undefined;
+  });
+});
