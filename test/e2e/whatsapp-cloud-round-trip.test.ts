@@ -23,7 +23,7 @@ interface Started {
 function startService(dataDir: string, graphUrl: string): Promise<Started> {
   if (!fs.existsSync(MAIN)) throw new Error('dist/main.js missing: run `npm run build` (npm test does it in pretest)');
   // A clean environment: no DATABASE_URL, REDIS_URL or secrets, exactly like a fresh machine.
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', META_GRAPH_BASE_URL: graphUrl };
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', META_GRAPH_BASE_URL: graphUrl };
   const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
