@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './config/config';
+import { loadDotEnvFile } from './config/dev-secrets';
 import { JwtService } from './shared/auth/jwt.service';
 import { createLogger } from './shared/logging/logger';
 import { RuntimeInitializer } from './modules/channels/infrastructure/runtime-initializer';
@@ -7,6 +8,7 @@ import { RuntimeInitializer } from './modules/channels/infrastructure/runtime-in
 async function main(): Promise<void> {
   let config;
   try {
+    loadDotEnvFile();
     config = loadConfig();
   } catch (err) {
     console.error(err instanceof ConfigError ? err.message : err);

@@ -26,3 +26,8 @@ export function loadOrCreateDevSecrets(dataDir: string): DevSecrets {
   }
   return secrets;
 }
+
+/** Loads `.env` from the working directory into process.env, if present (existing variables win). */
+export function loadDotEnvFile(file = '.env'): void {
+  if (fs.existsSync(file)) process.loadEnvFile(file);
+}

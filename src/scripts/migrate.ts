@@ -1,10 +1,12 @@
 import { loadConfig } from '../config/config';
+import { loadDotEnvFile } from '../config/dev-secrets';
 import { EmbeddedPostgres } from '../shared/database/embedded-postgres';
 import { migrate } from '../shared/database/migrator';
 import { createLogger } from '../shared/logging/logger';
 
 /** `npm run db:migrate`: applies pending migrations to DATABASE_URL (or the embedded database). */
 async function run(): Promise<void> {
+  loadDotEnvFile();
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const embedded = config.databaseUrl ? undefined : new EmbeddedPostgres(config.dataDir);

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config';
+import { loadDotEnvFile } from '../config/dev-secrets';
 import { JwtService } from '../shared/auth/jwt.service';
 import { ROLES, type Role } from '../shared/auth/permissions';
 
@@ -17,6 +18,7 @@ function run(): void {
   const companyId = Number(values.company);
   if (!Number.isInteger(companyId) || companyId < 1) throw new Error('--company must be a positive integer');
   if (!ROLES.includes(values.role as Role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);
+  loadDotEnvFile();
   const config = loadConfig();
   const token = new JwtService(config.jwtSecret).sign(
     { sub: values.sub!, company_id: companyId, role: values.role as Role, permissions: values.permissions?.split(',').filter(Boolean) },
