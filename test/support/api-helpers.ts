@@ -106,6 +106,19 @@ export function metaTextWebhook(opts: { id: string; from?: string; timestamp: nu
   });
 }
 
+/** Sends exact bytes (e.g. a gzip body) with fetch, which never re-encodes them; returns status and parsed JSON body. */
+export async function sendBytes(url: string, method: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  return { status: res.status, body: parsed };
+}
+
 /** A loopback URL on which nothing listens (a port that was just freed). */
 export async function closedPortUrl(): Promise<string> {
   const server = net.createServer();

@@ -13,8 +13,8 @@ export interface TestApp extends RunningService {
   token(claims: Partial<TokenClaims> & { company_id: number }, expiresIn?: string | number): string;
 }
 
-/** Starts the real app in process; `env` overrides the test environment (e.g. META_GRAPH_BASE_URL of a fake). */
-export async function startTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+/** Starts the real app in process; `env` overrides the test environment (e.g. META_GRAPH_BASE_URL of a fake); `logLines` collects every log line. */
+export async function startTestApp(env: Record<string, string | undefined> = {}, opts: { logLines?: string[] } = {}): Promise<TestApp> {
   const config = loadConfig({
     ...process.env,
     DATABASE_URL: process.env.TEST_DATABASE_URL,
@@ -25,7 +25,8 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
     SEED_DEMO: 'false',
     ...env,
   });
-  const service = await new RuntimeInitializer(config, createLogger(config.logLevel)).start();
+  const sink = opts.logLines ? { write: (line: string) => void opts.logLines!.push(line) } : undefined;
+  const service = await new RuntimeInitializer(config, createLogger(config.logLevel, {}, sink)).start();
   const jwt = new JwtService(config.jwtSecret);
   return {
     ...service,

@@ -17,9 +17,22 @@ const REDACT = [
   'token',
 ];
 
-/** Creates the process logger: pino JSON with secrets redacted. */
-export function createLogger(level: string, base: Record<string, unknown> = {}): Logger {
-  return pino({ level, base, redact: { paths: REDACT, censor: '[redacted]' } });
+// HTTP client errors carry the request (with its Authorization header) and the response.
+const HTTP_ERROR_KEYS = ['config', 'request', 'response', 'headers'];
+
+/** pino's error serializer minus the parts of HTTP client errors that carry tokens, at every cause level. */
+export function safeErrorSerializer(err: unknown): unknown {
+  const out = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
+  if (!out || typeof out !== 'object') return out;
+  for (const key of HTTP_ERROR_KEYS) delete out[key];
+  if (out.cause) out.cause = safeErrorSerializer(out.cause);
+  return out;
+}
+
+/** Creates the process logger: pino JSON with secrets redacted; `destination` lets tests capture lines. */
+export function createLogger(level: string, base: Record<string, unknown> = {}, destination?: pino.DestinationStream): Logger {
+  const options = { level, base, redact: { paths: REDACT, censor: '[redacted]' }, serializers: { err: safeErrorSerializer } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export type { Logger };

@@ -37,7 +37,7 @@ describe('API authentication and RBAC', () => {
   });
 
   describe('tokens', () => {
-    const validClaims = () => ({ sub: tenant.adminId, company_id: tenant.companyId, role: 'admin' });
+    const validClaims = () => ({ sub: tenant.adminId, company_id: tenant.companyId, role: 'admin' as const });
 
     it('when no token is sent, then 401 in the error envelope and the token problem named', async () => {
       const res = await request(app.url).get('/api/channels');
@@ -69,6 +69,16 @@ describe('API authentication and RBAC', () => {
       const forged = `${header}.${b64url({ ...validClaims(), role: 'superadmin', type: 'access', exp: Math.floor(Date.now() / 1000) + 3600 })}.${signature}`;
       const res = await request(app.url).get('/api/channels').set(bearer(forged));
       expectErrorEnvelope(res, 401, 'TOKEN_INVALID');
+    });
+
+    it('when the token is signed with the right secret but HS512, then 401 (only HS256 is accepted)', async () => {
+      const token = jwt.sign({ ...validClaims(), type: 'access' }, process.env.JWT_SECRET!, { algorithm: 'HS512', expiresIn: '1h' });
+      expectErrorEnvelope(await request(app.url).get('/api/channels').set(bearer(token)), 401, 'TOKEN_INVALID');
+    });
+
+    it('when the token has no sub, then 401', async () => {
+      const token = jwt.sign({ company_id: tenant.companyId, role: 'admin', type: 'access' }, process.env.JWT_SECRET!, { algorithm: 'HS256', expiresIn: '1h' });
+      expectErrorEnvelope(await request(app.url).get('/api/channels').set(bearer(token)), 401, 'TOKEN_INVALID');
     });
 
     it('when the token uses alg none with an empty signature, then 401', async () => {

@@ -63,7 +63,7 @@ export class PrismaConversationRepository implements ConversationRepository {
   }
 
   async findById(id: string, companyId?: number): Promise<ConversationEntity | null> {
-    return (await this.prisma.conversation.findFirst({ where: { id, companyId } })) as ConversationEntity | null;
+    return (await this.prisma.conversation.findFirst({ where: { id, companyId, channel: { deletedAt: null } } })) as ConversationEntity | null;
   }
 
   async findOrCreateOpen(input: NewConversation) {

@@ -84,7 +84,7 @@ export class PrismaMessageRepository implements MessageRepository {
   }
 
   async findById(id: string, companyId?: number): Promise<MessageEntity | null> {
-    return (await this.prisma.message.findFirst({ where: { id, companyId }, include: { attachments: true } })) as MessageEntity | null;
+    return (await this.prisma.message.findFirst({ where: { id, companyId, channel: { deletedAt: null } }, include: { attachments: true } })) as MessageEntity | null;
   }
 
   async listByConversation(conversationId: string, page: PageRequest): Promise<Page<MessageEntity>> {

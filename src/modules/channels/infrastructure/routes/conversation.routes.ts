@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { authorize } from '../../../../shared/auth/auth.middleware';
+import { notFoundHandler } from '../../../../shared/http/error.middleware';
 import { validate } from '../../../../shared/http/validate.middleware';
 import { idParams } from '../../shared/validators/common.schema';
 import {
@@ -22,5 +23,7 @@ export function conversationRoutes(c: ConversationController): Router {
   r.put('/:id', authorize('conversations:update'), validate({ params: idParams, body: updateConversationBody }), c.update);
   r.put('/:id/assign-agent', authorize('conversations:update'), validate({ params: idParams, body: assignAgentBody }), c.assignAgent);
   r.put('/:id/unassign-agent', authorize('conversations:update'), validate({ params: idParams }), c.unassignAgent);
+  // Anything else under this prefix is unknown here, not a channel id for the channels router.
+  r.use(notFoundHandler);
   return r;
 }

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { errorBody, ok } from '../../../../shared/http/envelope';
 import type { ChannelsContainer } from '../channels.container';
 
 const started = Date.now();
@@ -9,16 +10,13 @@ export function healthRoutes(container: ChannelsContainer): Router {
   r.get('/health', (_req, res) => {
     res.json({ success: true, message: 'OK', data: { status: 'ok', instance_id: container.config.instanceId, uptime_s: Math.round((Date.now() - started) / 1000), active_channels: container.runtime.size } });
   });
-  r.get('/ready', async (_req, res) => {
+  r.get('/ready', async (req, res) => {
     const database = await container.prisma.$queryRaw`SELECT 1`.then(() => true, () => false);
     const store = await container.cache.ping();
     const ready = database && store;
-    res.status(ready ? 200 : 503).json({
-      success: ready,
-      message: ready ? 'Ready' : 'Not ready',
-      data: { database: database ? 'up' : 'down', store: store ? 'up' : 'down', store_kind: container.cache.kind },
-      ...(ready ? {} : { statusCode: 503 }),
-    });
+    const checks = { database: database ? 'up' : 'down', store: store ? 'up' : 'down', store_kind: container.cache.kind };
+    if (ready) res.json(ok(checks, 'Ready'));
+    else res.status(503).json(errorBody(503, 'Not ready', { code: 'NOT_READY', requestId: req.id, checks }));
   });
   return r;
 }

@@ -71,7 +71,8 @@ export class MetaProvider extends BaseProvider {
         const graph = e.response?.data?.error;
         throw new ProviderRejectedError(`Meta rejected the credentials: ${graph?.message ?? `HTTP ${status}`}`, { provider_error_code: graph?.code });
       }
-      throw new ProviderUnavailableError(`Meta Graph API unreachable${status ? ` (HTTP ${status})` : ''}`, err);
+      // No cause attached: the HTTP error object holds the request with its Bearer token.
+      throw new ProviderUnavailableError(`Meta Graph API unreachable (${status ? `HTTP ${status}` : (e.code ?? 'network error')})`);
     }
   }
 
