@@ -33,6 +33,12 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       res.status(status).json(errorBody(status, message, { code, requestId }));
       return;
     }
+    // Other client errors from express' stack (e.g. a body that fails to decompress) carry a 4xx status.
+    const status = Number(err?.status ?? err?.statusCode);
+    if (err?.expose === true && status >= 400 && status < 500) {
+      res.status(status).json(errorBody(status, 'Invalid request body', { code: 'BAD_REQUEST', requestId }));
+      return;
+    }
     logger.error({ err, requestId, method: req.method, path: req.path }, 'unhandled error');
     res.status(500).json(errorBody(500, 'Internal server error', { code: 'INTERNAL_ERROR', requestId }));
   };

@@ -27,6 +27,31 @@ function toFieldErrors(part: string, error: Joi.ValidationError): FieldError[] {
   return error.details.map((d) => ({ field: d.path.length ? d.path.join('.') : part, message: d.message.replace(/"/g, "'") }));
 }
 
+/** Deeper input is refused before any recursive processing could overflow the stack. */
+export const MAX_DEPTH = 32;
+
+/**
+ * Walks the input without recursion and returns the first problem: a string (key or value) holding
+ * a NUL character, which PostgreSQL cannot store, or nesting deeper than MAX_DEPTH.
+ */
+export function findUnstorable(input: unknown): { field: string; message: string } | undefined {
+  const stack: { value: unknown; path: string[] }[] = [{ value: input, path: [] }];
+  while (stack.length) {
+    const { value, path } = stack.pop()!;
+    const field = path.join('.') || 'value';
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return { field, message: `'${field}' must not contain NUL characters` };
+    } else if (value && typeof value === 'object') {
+      if (path.length >= MAX_DEPTH) return { field, message: `'${field}' is nested more than ${MAX_DEPTH} levels deep` };
+      for (const [k, v] of Object.entries(value)) {
+        if (k.includes('\u0000')) return { field: [...path, k].join('.'), message: 'keys must not contain NUL characters' };
+        stack.push({ value: v, path: [...path, k] });
+      }
+    }
+  }
+  return undefined;
+}
+
 /** Validates body, params and query with their schemas; unknown keys are rejected with a 400. */
 export function validate(schemas: RequestSchemas): RequestHandler {
   return (req, _res, next) => {
@@ -36,6 +61,11 @@ export function validate(schemas: RequestSchemas): RequestHandler {
       const schema = schemas[part];
       if (!schema) continue;
       const input = part === 'body' ? (req.body ?? {}) : req[part];
+      const problem = findUnstorable(input);
+      if (problem) {
+        errors.push(problem);
+        continue;
+      }
       const { value, error } = schema.validate(input, { abortEarly: false, convert: true, stripUnknown: false });
       if (error) errors.push(...toFieldErrors(part, error));
       else valid[part] = value;

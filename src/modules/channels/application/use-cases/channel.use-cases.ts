@@ -70,18 +70,25 @@ export class ChannelUseCases {
     return { channel, runtime: this.runtime.getChannelStatus(channel.id) };
   }
 
-  /** Changes name, config, default agent or credentials (re-checked with the provider, then the runtime restarts). */
+  /**
+   * Changes name, config, default agent or credentials. New credentials are merged over the stored
+   * ones (so a token rotation keeps the app secret), checked with the provider, then the runtime restarts.
+   */
   async update(user: AuthUser, id: string, dto: UpdateChannelDto): Promise<ChannelEntity> {
     const channel = await this.get(user, id);
     await assertAgentOfCompany(this.companies, dto.default_agent_id, channel.companyId, 'default_agent_id');
+    let credentials: Record<string, unknown> | undefined;
     if (dto.credentials) {
-      const account = await this.checkCredentials(channel, dto.credentials);
+      credentials = { ...((await this.channels.getCredentials(channel)) ?? {}), ...dto.credentials };
+      const account = await this.checkCredentials(channel, credentials);
       if (account && channel.providerAccount && account.providerAccount !== channel.providerAccount) {
         throw new ValidationError('Credentials belong to another account', [{ field: 'credentials', message: 'new credentials must be for the same provider_account' }]);
       }
     }
-    const updated = await this.channels.update(channel.id, { name: dto.name, config: dto.config, defaultAgentId: dto.default_agent_id, credentials: dto.credentials });
-    if (dto.credentials && updated.isActive) await this.runtime.restartChannel(updated);
+    // `config.account` is what the provider confirmed at creation; the client's config cannot drop it.
+    const config = dto.config && channel.config.account ? { ...dto.config, account: channel.config.account } : dto.config;
+    const updated = await this.channels.update(channel.id, { name: dto.name, config, defaultAgentId: dto.default_agent_id, credentials });
+    if (credentials && updated.isActive) await this.runtime.restartChannel(updated);
     return updated;
   }
 

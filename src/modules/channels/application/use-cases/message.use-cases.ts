@@ -29,10 +29,13 @@ export class MessageUseCases {
    * provider's id and SENT, or FAILED with the provider's code and reason.
    */
   async send(user: AuthUser, dto: SendMessageDto): Promise<MessageEntity> {
-    const { channel, conversation } = await this.resolveTarget(user, dto);
+    const { channel, conversation: existing } = await this.resolveTarget(user, dto);
+    // Every refusal comes before anything is stored, including a new conversation.
     if (!channel.isActive) throw new ConflictError('Channel is not active', 'CHANNEL_INACTIVE');
     const provider = await this.runtime.getProvider(channel);
     if (!provider.supports('send_text')) throw new CapabilityNotSupportedError('sending text', channel.provider);
+    const conversation =
+      existing ?? (await this.conversations.findOrCreateOpen({ companyId: channel.companyId, channelId: channel.id, externalId: normaliseRecipient(channel, dto.to!) })).conversation;
     const account = (channel.config.account as { display_phone_number?: string } | undefined)?.display_phone_number;
     const pending = await this.messages.createOutgoing({
       companyId: channel.companyId,
@@ -85,7 +88,8 @@ export class MessageUseCases {
     return (await this.messages.findById(message.id))!;
   }
 
-  private async resolveTarget(user: AuthUser, dto: SendMessageDto): Promise<{ channel: ChannelEntity; conversation: ConversationEntity }> {
+  /** The channel and, when the request names one, the conversation; a recipient's conversation is found or opened later. */
+  private async resolveTarget(user: AuthUser, dto: SendMessageDto): Promise<{ channel: ChannelEntity; conversation?: ConversationEntity }> {
     const scope = companyScope(user);
     if (dto.conversation_id) {
       const conversation = await this.conversations.findById(dto.conversation_id, scope);
@@ -97,9 +101,8 @@ export class MessageUseCases {
     }
     const channel = await this.channels.findById(dto.channel_id!, scope);
     if (!channel) throw new NotFoundError('Channel');
-    const to = normaliseRecipient(channel, dto.to!);
-    const { conversation } = await this.conversations.findOrCreateOpen({ companyId: channel.companyId, channelId: channel.id, externalId: to });
-    return { channel, conversation };
+    normaliseRecipient(channel, dto.to!);
+    return { channel };
   }
 }
 

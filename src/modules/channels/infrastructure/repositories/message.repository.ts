@@ -15,6 +15,11 @@ import { upsertOpenConversation } from './conversation.repository';
 
 const SORT_FIELDS: Record<string, string> = { timestamp: 'timestamp', created_at: 'createdAt', updated_at: 'updatedAt' };
 
+/** JSON text of a provider payload without NUL characters, which jsonb refuses. */
+function jsonWithoutNul(value: unknown): string {
+  return JSON.stringify(value ?? null, (_k, v) => (typeof v === 'string' ? v.replace(/\u0000/g, '') : v));
+}
+
 /** Thrown inside the ingest transaction to roll back a duplicate's conversation touch. */
 class DuplicateMessage extends Error {}
 
@@ -40,7 +45,7 @@ export class PrismaMessageRepository implements MessageRepository {
         const rows = await tx.$queryRaw<any[]>`
           INSERT INTO messages (company_id, channel_id, conversation_id, "from", "to", message, payload, direction, "timestamp", status, content_type, external_id)
           VALUES (${channel.companyId}, ${channel.id}::uuid, ${conversation.id}::uuid, ${event.from}, ${event.to ?? null}, ${event.text},
-                  ${JSON.stringify(event.payload ?? null)}::jsonb, 'incoming', ${event.timestamp}, 'RECEIVED',
+                  ${jsonWithoutNul(event.payload)}::jsonb, 'incoming', ${event.timestamp}, 'RECEIVED',
                   ${event.contentType}::"MessageContentType", ${event.externalId})
           ON CONFLICT (channel_id, external_id) DO NOTHING
           RETURNING *`;

@@ -22,5 +22,7 @@ export const jsonObject = Joi.object()
   .custom((value, helpers) => (JSON.stringify(value).length > 16_384 ? helpers.error('object.tooLarge') : value))
   .messages({ 'object.tooLarge': '{{#label}} must be at most 16 KB of JSON' });
 
-export const companyId = Joi.number().integer().positive();
-export const agentId = Joi.number().integer().positive();
+/** Largest PostgreSQL INTEGER: ids beyond it cannot exist, so they are invalid input, not a database error. */
+export const MAX_INT_ID = 2_147_483_647;
+export const companyId = Joi.number().integer().positive().max(MAX_INT_ID);
+export const agentId = Joi.number().integer().positive().max(MAX_INT_ID);

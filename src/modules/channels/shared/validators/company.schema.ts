@@ -1,11 +1,12 @@
 import Joi from 'joi';
 import { ROLES } from '../../../../shared/auth/permissions';
+import { companyId } from './common.schema';
 
 /** POST /api/companies body. */
 export const createCompanyBody = Joi.object({ name: Joi.string().trim().min(1).max(255).required() });
 
 /** `:id` of a company. */
-export const companyIdParams = Joi.object({ id: Joi.number().integer().positive().required() });
+export const companyIdParams = Joi.object({ id: companyId.required() });
 
 /** POST /api/companies/:id/agents body. */
 export const createAgentBody = Joi.object({

@@ -12,49 +12,65 @@ const STATUS_MAP: Record<string, InboundStatusEvent['status']> = { sent: 'SENT',
 
 type Json = Record<string, any>;
 
+/** Provider timestamps outside a sane range (or unparsable) fall back to the time of receipt. */
 function toDate(unixSeconds: unknown): Date {
-  const n = Number(unixSeconds);
-  return Number.isFinite(n) && n > 0 ? new Date(n * 1000) : new Date();
+  const d = new Date(Number(unixSeconds) * 1000);
+  const t = d.getTime();
+  return Number.isFinite(t) && t > 0 && t < Date.UTC(2200, 0, 1) ? d : new Date();
 }
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.length ? v : undefined;
+// PostgreSQL cannot store NUL in text; signed input may still carry one.
+const NUL = /\u0000/g;
+
+/** A non-empty string without NUL characters, cut to `max` characters, or undefined. */
+function str(v: unknown, max = 255): string | undefined {
+  return typeof v === 'string' && v.length ? v.replace(NUL, '').slice(0, max) || undefined : undefined;
+}
+
+/** Free text (bodies, captions) without NUL characters. */
+function text(v: unknown): string {
+  return v === undefined || v === null ? '' : String(v).replace(NUL, '');
+}
+
+/** An identifier used as a key: missing or longer than its column means the event is unusable. */
+function id(v: unknown): string | undefined {
+  return typeof v === 'string' && v.length > 0 && v.length <= 255 && !v.includes('\u0000') ? v : undefined;
 }
 
 /** Text and attachments of one Meta message by type; anything unknown becomes `unsupported`. */
 function describe(m: Json): { contentType: ContentType; text: string; attachments: InboundAttachment[] } {
   const type = String(m.type ?? 'unsupported');
-  if (type === 'text') return { contentType: 'text', text: String(m.text?.body ?? ''), attachments: [] };
+  if (type === 'text') return { contentType: 'text', text: text(m.text?.body), attachments: [] };
   if (MEDIA_TYPES.has(type) && m[type]) {
     const media = m[type] as Json;
     return {
       contentType: type as ContentType,
-      text: String(media.caption ?? ''),
-      attachments: [{ type, mimeType: str(media.mime_type), providerMediaId: str(media.id), sha256: str(media.sha256), caption: str(media.caption), filename: str(media.filename) }],
+      text: text(media.caption),
+      attachments: [{ type, mimeType: str(media.mime_type), providerMediaId: str(media.id), sha256: str(media.sha256, 128), caption: str(media.caption, 4096), filename: str(media.filename) }],
     };
   }
   if (type === 'location' && m.location) {
     const l = m.location as Json;
     const label = [l.name, l.address].filter(Boolean).join(', ');
-    return { contentType: 'location', text: label || `${l.latitude},${l.longitude}`, attachments: [] };
+    return { contentType: 'location', text: text(label || `${l.latitude},${l.longitude}`), attachments: [] };
   }
   if (type === 'contacts' && Array.isArray(m.contacts)) {
     const names = m.contacts.map((c: Json) => c?.name?.formatted_name).filter(Boolean);
-    return { contentType: 'contacts', text: names.join(', '), attachments: [] };
+    return { contentType: 'contacts', text: text(names.join(', ')), attachments: [] };
   }
   if (type === 'interactive' && m.interactive) {
     const i = m.interactive as Json;
     const reply = i.button_reply ?? i.list_reply ?? i.nfm_reply;
-    return { contentType: 'interactive', text: String(reply?.title ?? reply?.body ?? ''), attachments: [] };
+    return { contentType: 'interactive', text: text(reply?.title ?? reply?.body), attachments: [] };
   }
-  if (type === 'button' && m.button) return { contentType: 'interactive', text: String(m.button.text ?? ''), attachments: [] };
-  if (type === 'reaction' && m.reaction) return { contentType: 'reaction', text: String(m.reaction.emoji ?? ''), attachments: [] };
+  if (type === 'button' && m.button) return { contentType: 'interactive', text: text(m.button.text), attachments: [] };
+  if (type === 'reaction' && m.reaction) return { contentType: 'reaction', text: text(m.reaction.emoji), attachments: [] };
   return { contentType: 'unsupported', text: '', attachments: [] };
 }
 
 function parseMessage(m: Json, value: Json): InboundMessageEvent | undefined {
-  const externalId = str(m?.id);
-  const from = str(m?.from);
+  const externalId = id(m?.id);
+  const from = id(m?.from);
   if (!externalId || !from) return undefined;
   const contact = Array.isArray(value.contacts) ? value.contacts.find((c: Json) => c?.wa_id === from) ?? value.contacts[0] : undefined;
   return {
@@ -71,7 +87,7 @@ function parseMessage(m: Json, value: Json): InboundMessageEvent | undefined {
 
 function parseStatus(s: Json): InboundStatusEvent | undefined {
   const status = STATUS_MAP[String(s?.status)];
-  const externalId = str(s?.id);
+  const externalId = id(s?.id);
   if (!status || !externalId) return undefined;
   const error = Array.isArray(s.errors) ? s.errors[0] : undefined;
   return {
@@ -80,8 +96,8 @@ function parseStatus(s: Json): InboundStatusEvent | undefined {
     status,
     timestamp: toDate(s.timestamp),
     recipient: str(s.recipient_id),
-    errorCode: error?.code !== undefined ? String(error.code) : undefined,
-    errorMessage: error ? String(error.title ?? error.message ?? '') : undefined,
+    errorCode: error?.code !== undefined ? str(String(error.code), 64) : undefined,
+    errorMessage: error ? text(error.title ?? error.message) : undefined,
   };
 }
 
@@ -93,7 +109,7 @@ export function parseMetaWebhook(body: unknown): MetaWebhookBatch[] {
   for (const entry of root.entry) {
     for (const change of Array.isArray(entry?.changes) ? entry.changes : []) {
       const value = change?.value as Json | undefined;
-      const phoneNumberId = str(value?.metadata?.phone_number_id);
+      const phoneNumberId = id(value?.metadata?.phone_number_id);
       if (!value || !phoneNumberId) continue;
       const events = batches.get(phoneNumberId) ?? [];
       for (const m of Array.isArray(value.messages) ? value.messages : []) {
