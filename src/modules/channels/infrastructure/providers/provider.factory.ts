@@ -19,11 +19,7 @@ export class ProviderNotAvailableError extends AppError {
 export class ProviderFactory {
   constructor(private readonly options: ProviderFactoryOptions) {}
 
-  /** True when a (provider, type) pair can be created. */
-  isAvailable(provider: string, type: string): boolean {
-    return provider === 'META' && type === 'WHATSAPP';
-  }
-
+  /** A provider for the channel; 400 PROVIDER_NOT_AVAILABLE for a pair this version cannot run. */
   create(channel: ChannelEntity, credentials: Record<string, unknown>): BaseProvider {
     if (channel.provider === 'META' && channel.type === 'WHATSAPP') return new MetaProvider(channel, credentials, this.options.meta);
     throw new ProviderNotAvailableError(channel.provider, channel.type);
