@@ -13,8 +13,13 @@ function run(): void {
       sub: { type: 'string', default: '1' },
       permissions: { type: 'string' },
       expires: { type: 'string', default: '24h' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) {
+    process.stdout.write('Usage: npm run -s token -- --company <id> --role <superadmin|admin|supervisor|agent> --sub <user id> [--permissions a:b,c:d] [--expires 24h]\n');
+    return;
+  }
   const companyId = Number(values.company);
   if (!Number.isInteger(companyId) || companyId < 1) throw new Error('--company must be a positive integer');
   if (!ROLES.includes(values.role as Role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);

@@ -76,7 +76,7 @@ export class ChannelsContainer {
     const factory = new ProviderFactory({
       meta: { baseUrl: config.meta.graphBaseUrl, version: config.meta.graphVersion, timeoutMs: config.providerHttpTimeoutMs },
     });
-    this.runtime = new ChannelRuntimeService(channels, factory, logger.child({ module: 'runtime' }));
+    this.runtime = new ChannelRuntimeService(channels, factory, logger);
 
     const ingest = new InboundIngestUseCase(messages, this.gateway, logger);
     this.runtime.setIngestHandler((channel, events) => ingest.ingest(channel, events));

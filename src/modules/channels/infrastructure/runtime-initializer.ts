@@ -70,7 +70,7 @@ export class RuntimeInitializer {
     const port = (server.address() as AddressInfo).port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const { started, failed } = await container.runtime.initializeActiveChannels();
-    logger.info({ module: 'runtime', operation: 'start', port, channels_started: started, channels_failed: failed, instance_id: config.instanceId }, 'service started');
+    logger.info({ module: 'runtime', operation: 'start', port, channels_started: started, channels_failed: failed }, 'service started');
     return { url: `http://${host}:${port}`, port, container, demoAdmin, stop: () => this.stop() };
   }
 

@@ -41,12 +41,14 @@ export class MessageUseCases {
       companyId: channel.companyId,
       channelId: channel.id,
       conversationId: conversation.id,
-      from: account ?? channel.providerAccount,
+      // Same format as inbound `to` (Meta's metadata.display_phone_number): digits only.
+      from: account ? account.replace(/\D/g, '') : channel.providerAccount,
       to: conversation.externalId,
       message: dto.message,
       contentType: dto.content_type,
       metadata: { ...(dto.metadata ?? {}), sent_by: user.id },
     });
+    this.publisher.messageCreated(pending, { ...conversation, lastMessageAt: pending.timestamp });
     const started = Date.now();
     let update: StatusUpdate;
     try {

@@ -5,6 +5,7 @@ import type { ConversationEntity } from '../../../domain/entities/conversation.e
 import type { MessageEntity, MessageStatus } from '../../../domain/entities/message.entity';
 import type { RealtimePublisher } from '../../../domain/ports/realtime-publisher.port';
 import { toConversationDto, toMessageDto } from '../../../infrastructure/mappers/dto.mapper';
+import { socketAuth } from './socket-auth.middleware';
 import { ALL_COMPANIES_ROOM, companyRoom, registerMessageNamespace, type MessageNamespace } from './message-namespace.handler';
 
 /** Options of the Socket.IO server. */
@@ -31,6 +32,8 @@ export class ChannelWebSocketGateway implements RealtimePublisher {
       adapter: this.options.adapter,
       serveClient: false,
     });
+    // The main namespace serves nothing; without a guard it would accept anyone.
+    this.io.use(socketAuth(this.jwt));
     this.messageNs = this.io.of('/message') as MessageNamespace;
     registerMessageNamespace(this.messageNs, this.jwt);
     return this.io;
@@ -38,6 +41,13 @@ export class ChannelWebSocketGateway implements RealtimePublisher {
 
   messageReceived(message: MessageEntity, conversation: ConversationEntity): void {
     this.messageNs?.to([companyRoom(message.companyId), ALL_COMPANIES_ROOM]).emit('message_received', {
+      message: toMessageDto(message),
+      conversation: toConversationDto(conversation),
+    });
+  }
+
+  messageCreated(message: MessageEntity, conversation: ConversationEntity): void {
+    this.messageNs?.to([companyRoom(message.companyId), ALL_COMPANIES_ROOM]).emit('message_created', {
       message: toMessageDto(message),
       conversation: toConversationDto(conversation),
     });

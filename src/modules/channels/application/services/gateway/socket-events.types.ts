@@ -6,6 +6,7 @@ export type Ack<T> = (response: { success: boolean; data?: T; error?: string }) 
 /** Events the /message namespace emits to agents. */
 export interface MessageServerToClientEvents {
   message_received: (payload: { message: unknown; conversation: unknown }) => void;
+  message_created: (payload: { message: unknown; conversation: unknown }) => void;
   message_status: (payload: MessageStatusPayload) => void;
   conversation_updated: (payload: { change: string; conversation: unknown }) => void;
 }
