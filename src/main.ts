@@ -15,10 +15,13 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger(config.logLevel, { instance_id: config.instanceId });
+  // Socket.IO's Redis adapter publishes without catching; a Redis outage must not kill the process.
+  process.on('unhandledRejection', (reason) => logger.error({ module: 'runtime', err: reason }, 'unhandled rejection'));
   const runtime = new RuntimeInitializer(config, logger);
   const service = await runtime.start();
 
-  if (service.demoAdmin) {
+  // Printed for people at a local embedded start only, never into a production log stream.
+  if (service.demoAdmin && !config.databaseUrl) {
     const token = new JwtService(config.jwtSecret).sign(
       { sub: service.demoAdmin.agentId, company_id: service.demoAdmin.companyId, role: 'admin' },
       config.adminTokenTtl,

@@ -5,7 +5,7 @@ import { ROLES, type AuthUser, type Role } from './permissions';
 
 const claimsSchema = Joi.object({
   sub: Joi.alternatives(Joi.string().max(128), Joi.number().integer()).required(),
-  company_id: Joi.number().integer().positive().required(),
+  company_id: Joi.number().strict().integer().positive().max(2_147_483_647).required(),
   role: Joi.string().valid(...ROLES).required(),
   permissions: Joi.array().items(Joi.string().pattern(/^[a-z_]+:[a-z_*]+$/)).default([]),
   type: Joi.string().valid('access').required().messages({ 'any.only': 'Token type must be access' }),
@@ -37,7 +37,7 @@ export class JwtService {
     }
     const { value, error } = claimsSchema.validate(decoded);
     if (error) throw new UnauthorizedError(`Token rejected: ${error.message.replace(/"/g, "'")}`, 'TOKEN_INVALID');
-    return { id: String(value.sub), companyId: value.company_id, role: value.role, permissions: value.permissions };
+    return { id: String(value.sub), companyId: value.company_id, role: value.role, permissions: value.permissions, expiresAt: value.exp * 1000 };
   }
 
   /** Signs an access token for `claims` valid for `expiresIn` (e.g. "24h"). */

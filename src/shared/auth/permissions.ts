@@ -18,6 +18,8 @@ export interface AuthUser {
   companyId: number;
   role: Role;
   permissions: string[];
+  /** When the token expires (ms since epoch); sockets are disconnected then. */
+  expiresAt?: number;
 }
 
 function grants(set: Iterable<string>, permission: string): boolean {

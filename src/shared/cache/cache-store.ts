@@ -58,19 +58,35 @@ export class RedisCacheStore implements CacheStore {
   async del(key: string): Promise<void> {
     await this.client.del(this.prefix + key);
   }
+  /** Answers within a second: a readiness probe must not hang while Redis reconnects. */
   async ping(): Promise<boolean> {
-    try {
-      return (await this.client.ping()) === 'PONG';
-    } catch {
-      return false;
-    }
+    if (this.client.status !== 'ready') return false;
+    const timeout = new Promise<false>((resolve) => setTimeout(() => resolve(false), 1000).unref());
+    return Promise.race([this.client.ping().then((r) => r === 'PONG', () => false), timeout]);
   }
   async close(): Promise<void> {
     await this.client.quit().catch(() => this.client.disconnect());
   }
 }
 
-/** Opens a Redis connection that fails fast instead of queueing commands forever while Redis is down. */
-export function createRedisClient(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 5000, lazyConnect: false });
+/** Opens a Redis connection that fails fast instead of queueing commands forever while Redis is down; errors go to `onError`, never unhandled. */
+export function createRedisClient(url: string, onError: (err: Error) => void): Redis {
+  const client = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 5000, lazyConnect: false });
+  client.on('error', onError);
+  return client;
+}
+
+/** The database number of a Redis URL (`redis://host:6379/15` -> 15). */
+export function redisDatabase(url: string): number {
+  return Number(new URL(url).pathname.slice(1) || 0);
+}
+
+/** Logs Redis connection errors at most once every 10 s, so an outage does not flood the log. */
+export function redisErrorLogger(logger: { warn: (obj: object, msg: string) => void }): (err: Error) => void {
+  let last = 0;
+  return (err) => {
+    if (Date.now() - last < 10_000) return;
+    last = Date.now();
+    logger.warn({ module: 'redis', operation: 'connection', error: err.message }, 'Redis unavailable');
+  };
 }

@@ -41,10 +41,11 @@ export function findUnstorable(input: unknown): { field: string; message: string
     const field = path.join('.') || 'value';
     if (typeof value === 'string') {
       if (value.includes('\u0000')) return { field, message: `'${field}' must not contain NUL characters` };
+      if (!value.isWellFormed()) return { field, message: `'${field}' must be valid Unicode (no lone surrogates)` };
     } else if (value && typeof value === 'object') {
       if (path.length >= MAX_DEPTH) return { field, message: `'${field}' is nested more than ${MAX_DEPTH} levels deep` };
       for (const [k, v] of Object.entries(value)) {
-        if (k.includes('\u0000')) return { field: [...path, k].join('.'), message: 'keys must not contain NUL characters' };
+        if (k.includes('\u0000') || !k.isWellFormed()) return { field: [...path, k].join('.'), message: 'keys must not contain NUL characters or lone surrogates' };
         stack.push({ value: v, path: [...path, k] });
       }
     }

@@ -1,5 +1,7 @@
 import type { PrismaClient } from '../../../shared/database/prisma-client';
 
+const DEMO_ADMIN_EMAIL = 'admin@demo.local';
+
 /** The demo tenant's admin, for the token printed at an embedded start. */
 export interface DemoAdmin {
   companyId: number;
@@ -11,9 +13,9 @@ export interface DemoAdmin {
 export async function ensureDemoTenant(prisma: PrismaClient): Promise<DemoAdmin | null> {
   if ((await prisma.company.count()) === 0) {
     await prisma.company.create({
-      data: { name: 'Demo Company', agents: { create: { name: 'Demo Admin', email: 'admin@demo.local', role: 'admin' } } },
+      data: { name: 'Demo Company', agents: { create: { name: 'Demo Admin', email: DEMO_ADMIN_EMAIL, role: 'admin' } } },
     });
   }
-  const admin = await prisma.agent.findFirst({ where: { role: 'admin' }, orderBy: { id: 'asc' } });
+  const admin = await prisma.agent.findFirst({ where: { email: DEMO_ADMIN_EMAIL, role: 'admin' } });
   return admin ? { companyId: admin.companyId, agentId: admin.id, email: admin.email } : null;
 }

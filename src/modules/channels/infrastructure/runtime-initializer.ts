@@ -4,7 +4,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type { Logger } from 'pino';
 import type { Config } from '../../../config/config';
 import { createApp } from '../../../app';
-import { MemoryCacheStore, RedisCacheStore, createRedisClient, type CacheStore } from '../../../shared/cache/cache-store';
+import { MemoryCacheStore, RedisCacheStore, createRedisClient, redisDatabase, redisErrorLogger, type CacheStore } from '../../../shared/cache/cache-store';
 import { EmbeddedPostgres } from '../../../shared/database/embedded-postgres';
 import { migrate } from '../../../shared/database/migrator';
 import { createPrismaClient, type PrismaClient } from '../../../shared/database/prisma-client';
@@ -76,11 +76,14 @@ export class RuntimeInitializer {
 
   private createStore(): { cache: CacheStore; adapter?: ReturnType<typeof createAdapter> } {
     if (!this.config.redisUrl) return { cache: new MemoryCacheStore() };
-    const client = createRedisClient(this.config.redisUrl);
-    const pub = createRedisClient(this.config.redisUrl);
-    const sub = pub.duplicate();
+    const onError = redisErrorLogger(this.logger);
+    const client = createRedisClient(this.config.redisUrl, onError);
+    const pub = createRedisClient(this.config.redisUrl, onError);
+    const sub = createRedisClient(this.config.redisUrl, onError);
     this.closers.push({ name: 'redis', close: () => Promise.all([client, pub, sub].map((c) => c.quit().catch(() => c.disconnect()))) });
-    return { cache: new RedisCacheStore(client), adapter: createAdapter(pub, sub) };
+    // Pub/sub channels ignore the database number: the key keeps deployments on one Redis server apart.
+    const key = `axi:${redisDatabase(this.config.redisUrl)}:socket.io`;
+    return { cache: new RedisCacheStore(client), adapter: createAdapter(pub, sub, { key }) };
   }
 
   /** Stops everything that was started, newest first; safe to call twice. */

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ConflictError } from '../../../../shared/errors/app-error';
 import type { ChannelEntity } from '../../domain/entities/channel.entity';
 import type { InboundEvent } from '../../domain/inbound-event';
 import type { ChannelRepository } from '../../domain/repositories/channel.repository.interface';
@@ -92,9 +93,16 @@ export class ChannelRuntimeService {
     return this.startChannel(channel);
   }
 
-  /** The running provider, started on demand for an active channel. */
+  /**
+   * The running provider, started on demand; the channel is re-read first so a caller holding a
+   * stale copy cannot restart a provider that a concurrent deactivation just stopped.
+   */
   async getProvider(channel: ChannelEntity): Promise<BaseProvider> {
-    return this.providers.get(channel.id) ?? this.startChannel(channel);
+    const running = this.providers.get(channel.id);
+    if (running) return running;
+    const current = await this.channels.findById(channel.id);
+    if (!current?.isActive) throw new ConflictError('Channel is not active', 'CHANNEL_INACTIVE');
+    return this.startChannel(current);
   }
 
   getChannelStatus(channelId: string): ChannelRuntimeStatus {

@@ -106,10 +106,12 @@ export class ChannelUseCases {
     return updated;
   }
 
+  /** Stores inactive first, then stops: a concurrent send re-reads the channel and cannot restart it. */
   async deactivate(user: AuthUser, id: string): Promise<ChannelEntity> {
     const channel = await this.get(user, id);
+    const updated = channel.isActive ? await this.channels.update(channel.id, { isActive: false }) : channel;
     await this.runtime.stopChannel(channel.id);
-    return channel.isActive ? this.channels.update(channel.id, { isActive: false }) : channel;
+    return updated;
   }
 
   /** QR login exists only for WhatsApp Web channels (CUSTOM + WHATSAPP), which are not available yet. */

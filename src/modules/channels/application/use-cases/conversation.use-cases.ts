@@ -1,5 +1,6 @@
 import { companyScope, type AuthUser } from '../../../../shared/auth/permissions';
 import { ForbiddenError, NotFoundError } from '../../../../shared/errors/app-error';
+import { normaliseAddress } from '../../domain/channel-address.rule';
 import type { ConversationEntity } from '../../domain/entities/conversation.entity';
 import type { MessageEntity } from '../../domain/entities/message.entity';
 import type { RealtimePublisher } from '../../domain/ports/realtime-publisher.port';
@@ -32,7 +33,7 @@ export class ConversationUseCases {
     const conversation = await this.conversations.create({
       companyId: channel.companyId,
       channelId: channel.id,
-      externalId: dto.external_id,
+      externalId: normaliseAddress(channel, dto.external_id, 'external_id'),
       status: dto.status,
       assignedAgentId: dto.assigned_agent_id ?? channel.defaultAgentId,
       participantId: dto.participant_id,

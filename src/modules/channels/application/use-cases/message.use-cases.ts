@@ -1,15 +1,17 @@
 import type { Logger } from 'pino';
 import { companyScope, type AuthUser } from '../../../../shared/auth/permissions';
-import { CapabilityNotSupportedError, ConflictError, NotFoundError, ValidationError } from '../../../../shared/errors/app-error';
+import { CapabilityNotSupportedError, ConflictError, NotFoundError } from '../../../../shared/errors/app-error';
 import type { ChannelEntity } from '../../domain/entities/channel.entity';
 import type { ConversationEntity } from '../../domain/entities/conversation.entity';
 import type { MessageEntity } from '../../domain/entities/message.entity';
+import { normaliseAddress } from '../../domain/channel-address.rule';
 import { canMoveTo } from '../../domain/message-status.rule';
 import type { RealtimePublisher } from '../../domain/ports/realtime-publisher.port';
 import type { ChannelRepository } from '../../domain/repositories/channel.repository.interface';
 import type { ConversationRepository } from '../../domain/repositories/conversation.repository.interface';
 import type { MessageRepository, StatusUpdate } from '../../domain/repositories/message.repository.interface';
 import { ProviderSendError } from '../../infrastructure/providers/base.provider';
+import { isUniqueViolation } from '../../infrastructure/repositories/prisma-errors';
 import type { SendMessageDto, UpdateMessageStatusDto } from '../../shared/dtos/message.dto';
 import type { ChannelRuntimeService } from '../services/channel-runtime.service';
 
@@ -35,7 +37,7 @@ export class MessageUseCases {
     const provider = await this.runtime.getProvider(channel);
     if (!provider.supports('send_text')) throw new CapabilityNotSupportedError('sending text', channel.provider);
     const conversation =
-      existing ?? (await this.conversations.findOrCreateOpen({ companyId: channel.companyId, channelId: channel.id, externalId: normaliseRecipient(channel, dto.to!) })).conversation;
+      existing ?? (await this.conversations.findOrCreateOpen({ companyId: channel.companyId, channelId: channel.id, externalId: normaliseAddress(channel, dto.to!, 'to'), assignedAgentId: channel.defaultAgentId })).conversation;
     const account = (channel.config.account as { display_phone_number?: string } | undefined)?.display_phone_number;
     const pending = await this.messages.createOutgoing({
       companyId: channel.companyId,
@@ -59,7 +61,7 @@ export class MessageUseCases {
       if (!(err instanceof ProviderSendError)) this.logger.error({ module: 'messages', operation: 'send', channel_id: channel.id, err }, 'provider threw');
       update = { status: 'FAILED', errorCode: e.code, errorMessage: e.message };
     }
-    const change = await this.messages.updateStatusById(pending.id, update);
+    const change = await this.recordResult(pending.id, update, channel.id);
     this.logger.info(
       { module: 'messages', operation: 'send', channel_id: channel.id, conversation_id: conversation.id, duration_ms: Date.now() - started, success: update.status === 'SENT', error_code: update.errorCode },
       'message sent',
@@ -67,6 +69,20 @@ export class MessageUseCases {
     if (!change) return (await this.messages.findById(pending.id))!;
     this.publisher.messageStatus(change.message, change.previousStatus);
     return change.message;
+  }
+
+  /**
+   * Stores the send's outcome. A provider id already used by another message of the channel cannot
+   * be stored twice; the message was still sent, so it stays SENT and the clash is recorded.
+   */
+  private async recordResult(id: string, update: StatusUpdate, channelId: string) {
+    try {
+      return await this.messages.updateStatusById(id, update);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      this.logger.warn({ module: 'messages', operation: 'send', channel_id: channelId, message_id: id }, 'provider returned a message id already stored');
+      return this.messages.updateStatusById(id, { status: update.status, errorCode: 'DUPLICATE_PROVIDER_ID', errorMessage: `Provider id ${update.externalId} already belongs to another message` });
+    }
   }
 
   /** A message of the caller's company; another company's is a 404. */
@@ -103,15 +119,7 @@ export class MessageUseCases {
     }
     const channel = await this.channels.findById(dto.channel_id!, scope);
     if (!channel) throw new NotFoundError('Channel');
-    normaliseRecipient(channel, dto.to!);
+    normaliseAddress(channel, dto.to!, 'to');
     return { channel };
   }
-}
-
-/** WhatsApp addresses are digits only (the wa_id); a leading + or spaces are tolerated. */
-function normaliseRecipient(channel: ChannelEntity, to: string): string {
-  if (channel.type !== 'WHATSAPP') return to;
-  const digits = to.replace(/[\s()+-]/g, '');
-  if (!/^\d{6,15}$/.test(digits)) throw new ValidationError('Invalid recipient', [{ field: 'to', message: 'to must be a phone number in international format' }]);
-  return digits;
 }

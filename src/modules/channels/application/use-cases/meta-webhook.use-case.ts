@@ -2,9 +2,26 @@ import type { Logger } from 'pino';
 import { ForbiddenError, InvalidSignatureError, NotFoundError, ValidationError } from '../../../../shared/errors/app-error';
 import type { ChannelEntity } from '../../domain/entities/channel.entity';
 import type { ChannelRepository } from '../../domain/repositories/channel.repository.interface';
-import { parseMetaWebhook, type MetaWebhookBatch } from '../../infrastructure/providers/meta/meta-webhook.parser';
+import { parseMetaWebhook } from '../../infrastructure/providers/meta/meta-webhook.parser';
 import { verifyMetaSignature } from '../../infrastructure/providers/meta/meta-signature';
 import type { InboundIngestUseCase, IngestResult } from './inbound-ingest.use-case';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Real webhooks name one or a few numbers; more is refused before any lookup. */
+const MAX_NUMBERS_PER_WEBHOOK = 100;
+
+function emptyResult(): IngestResult {
+  return { stored: 0, duplicates: 0, statusesApplied: 0, statusesIgnored: 0 };
+}
+
+function parseJson(rawBody: Buffer): unknown {
+  try {
+    return JSON.parse(rawBody.toString('utf8'));
+  } catch {
+    throw new ValidationError('Malformed JSON body', undefined, 'MALFORMED_BODY');
+  }
+}
 
 /** Defaults for channels without their own app secret / verify token. */
 export interface MetaWebhookDefaults {
@@ -37,7 +54,7 @@ export class MetaWebhookUseCase {
       expected = (creds?.verifyToken as string | undefined) ?? expected;
     }
     const challenge = query['hub.challenge'];
-    if (query['hub.mode'] !== 'subscribe' || !expected || query['hub.verify_token'] !== expected || challenge === undefined) {
+    if (query['hub.mode'] !== 'subscribe' || !expected || query['hub.verify_token'] !== expected || typeof challenge !== 'string') {
       throw new ForbiddenError('Verification failed', 'WEBHOOK_VERIFICATION_FAILED');
     }
     return challenge;
@@ -45,29 +62,31 @@ export class MetaWebhookUseCase {
 
   /**
    * Verifies the signature of the raw bytes with the app secret of every channel the webhook
-   * touches, then stores its events. Nothing is stored unless every signature check passes.
+   * touches before any event is looked at further; nothing is stored unless every check passes.
+   * On the app-level URL a webhook naming no known number is refused like a bad signature, so the
+   * answer never tells an unsigned caller which numbers are registered.
    */
   async receive(channelId: string | undefined, rawBody: Buffer, signature: string | undefined): Promise<IngestResult> {
     const fixed = channelId ? await this.metaChannel(channelId) : undefined;
-    let body: unknown;
-    try {
-      body = JSON.parse(rawBody.toString('utf8'));
-    } catch {
-      // Checked before parsing errors are reported, so unsigned garbage gets 401, not 400.
-      if (fixed) await this.assertSigned(fixed, rawBody, signature);
-      throw new ValidationError('Malformed JSON body', undefined, 'MALFORMED_BODY');
-    }
-    const routed = await this.route(fixed, parseMetaWebhook(body));
-    if (routed.length === 0) {
-      if (fixed) {
-        await this.assertSigned(fixed, rawBody, signature);
-        return { stored: 0, duplicates: 0, statusesApplied: 0, statusesIgnored: 0 };
+    if (fixed) await this.assertSigned(fixed, rawBody, signature);
+    const batches = parseMetaWebhook(parseJson(rawBody));
+    const accounts = [...new Set(batches.map((b) => b.phoneNumberId))];
+    if (accounts.length > MAX_NUMBERS_PER_WEBHOOK) throw new ValidationError(`A webhook may name at most ${MAX_NUMBERS_PER_WEBHOOK} phone numbers`);
+    const channels = fixed ? [fixed] : await this.channels.findByProviderAccounts('META', accounts);
+    if (!fixed) {
+      if (channels.length === 0) {
+        if (this.defaults.appSecret && verifyMetaSignature(rawBody, signature, this.defaults.appSecret)) return emptyResult();
+        throw new InvalidSignatureError(signature ? 'Invalid signature' : 'Missing signature');
       }
-      throw new NotFoundError('Channel', 'NOT_FOUND');
+      for (const channel of channels) await this.assertSigned(channel, rawBody, signature);
     }
-    for (const { channel } of routed) await this.assertSigned(channel, rawBody, signature);
-    const total: IngestResult = { stored: 0, duplicates: 0, statusesApplied: 0, statusesIgnored: 0 };
-    for (const { channel, batch } of routed) {
+    const byAccount = new Map(channels.map((c) => [c.providerAccount, c]));
+    const unknown = accounts.filter((a) => !byAccount.has(a));
+    if (unknown.length) this.logger.warn({ module: 'webhooks', operation: 'meta', channel_id: fixed?.id, unknown_numbers: unknown.length }, 'webhook events for unknown phone numbers ignored');
+    const total = emptyResult();
+    for (const batch of batches) {
+      const channel = byAccount.get(batch.phoneNumberId);
+      if (!channel) continue;
       const r = await this.ingest.ingest(channel, batch.events);
       total.stored += r.stored;
       total.duplicates += r.duplicates;
@@ -75,19 +94,6 @@ export class MetaWebhookUseCase {
       total.statusesIgnored += r.statusesIgnored;
     }
     return total;
-  }
-
-  /** Matches each batch to its channel by phone number id; on a channel URL only that channel's batches count. */
-  private async route(fixed: ChannelEntity | undefined, batches: MetaWebhookBatch[]) {
-    const routed: { channel: ChannelEntity; batch: MetaWebhookBatch }[] = [];
-    for (const batch of batches) {
-      const channel = fixed
-        ? fixed.providerAccount === batch.phoneNumberId ? fixed : undefined
-        : (await this.channels.findByProviderAccount('META', batch.phoneNumberId)) ?? undefined;
-      if (channel) routed.push({ channel, batch });
-      else this.logger.warn({ module: 'webhooks', operation: 'meta', phone_number_id: batch.phoneNumberId, channel_id: fixed?.id }, 'webhook events for an unknown phone number ignored');
-    }
-    return routed;
   }
 
   private async assertSigned(channel: ChannelEntity, rawBody: Buffer, signature: string | undefined): Promise<void> {
@@ -100,7 +106,7 @@ export class MetaWebhookUseCase {
   }
 
   private async metaChannel(channelId: string): Promise<ChannelEntity> {
-    const channel = /^[0-9a-f-]{36}$/i.test(channelId) ? await this.channels.findById(channelId) : null;
+    const channel = UUID.test(channelId) ? await this.channels.findById(channelId) : null;
     if (!channel || channel.provider !== 'META') throw new NotFoundError('Channel', 'NOT_FOUND');
     return channel;
   }

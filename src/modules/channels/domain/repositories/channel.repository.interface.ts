@@ -36,7 +36,8 @@ export interface ChannelRepository {
   /** Creates the channel and its encrypted credentials together; a live duplicate provider_account is a ConflictError. */
   create(input: NewChannel): Promise<ChannelEntity>;
   findById(id: string, companyId?: number): Promise<ChannelEntity | null>;
-  findByProviderAccount(provider: ChannelProvider, providerAccount: string): Promise<ChannelEntity | null>;
+  /** Live channels of `provider` whose provider_account is one of `accounts` (one query). */
+  findByProviderAccounts(provider: ChannelProvider, accounts: string[]): Promise<ChannelEntity[]>;
   list(filter: ChannelFilter, page: PageRequest): Promise<Page<ChannelEntity>>;
   listActive(): Promise<ChannelEntity[]>;
   update(id: string, patch: ChannelPatch): Promise<ChannelEntity>;

@@ -41,7 +41,7 @@ export interface MessageRepository {
    * transaction. The unique (channel, external_id) key decides duplicates: a duplicate returns null
    * and changes nothing.
    */
-  storeIncoming(channel: { id: string; companyId: number }, event: InboundMessageEvent): Promise<StoredIncoming | null>;
+  storeIncoming(channel: { id: string; companyId: number; defaultAgentId: number | null }, event: InboundMessageEvent): Promise<StoredIncoming | null>;
   createOutgoing(input: NewOutgoingMessage): Promise<MessageEntity>;
   findById(id: string, companyId?: number): Promise<MessageEntity | null>;
   listByConversation(conversationId: string, page: PageRequest): Promise<Page<MessageEntity>>;

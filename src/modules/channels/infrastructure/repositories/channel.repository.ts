@@ -42,9 +42,10 @@ export class PrismaChannelRepository implements ChannelRepository {
     return row ? toEntity(row) : null;
   }
 
-  async findByProviderAccount(provider: ChannelProvider, providerAccount: string): Promise<ChannelEntity | null> {
-    const row = await this.prisma.channel.findFirst({ where: { provider, providerAccount, deletedAt: null } });
-    return row ? toEntity(row) : null;
+  async findByProviderAccounts(provider: ChannelProvider, accounts: string[]): Promise<ChannelEntity[]> {
+    if (accounts.length === 0) return [];
+    const rows = await this.prisma.channel.findMany({ where: { provider, providerAccount: { in: accounts }, deletedAt: null } });
+    return rows.map(toEntity);
   }
 
   async list(filter: ChannelFilter, page: PageRequest): Promise<Page<ChannelEntity>> {

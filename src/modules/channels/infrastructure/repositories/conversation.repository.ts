@@ -26,8 +26,8 @@ type Db = Pick<PrismaClient, '$queryRaw'>;
 export async function upsertOpenConversation(db: Db, input: NewConversation, at: Date | null): Promise<{ conversation: ConversationEntity; created: boolean }> {
   const meta = input.participantMeta === undefined ? null : JSON.stringify(input.participantMeta);
   const rows = await db.$queryRaw<any[]>`
-    INSERT INTO conversations (company_id, channel_id, external_id, participant_id, participant_meta, participant_type, last_message_at)
-    VALUES (${input.companyId}, ${input.channelId}::uuid, ${input.externalId}, ${input.participantId ?? null},
+    INSERT INTO conversations (company_id, channel_id, external_id, assigned_agent_id, participant_id, participant_meta, participant_type, last_message_at)
+    VALUES (${input.companyId}, ${input.channelId}::uuid, ${input.externalId}, ${input.assignedAgentId ?? null}, ${input.participantId ?? null},
             ${meta}::jsonb, ${input.participantType ?? 'client'}::"ParticipantType", ${at})
     ON CONFLICT (channel_id, external_id) WHERE status <> 'closed'
     DO UPDATE SET

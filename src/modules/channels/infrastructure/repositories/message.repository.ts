@@ -10,15 +10,11 @@ import type {
   StoredIncoming,
 } from '../../domain/repositories/message.repository.interface';
 import type { Page, PageRequest } from '../../domain/repositories/pagination';
+import { storableJson } from '../../../../shared/database/storable-json';
 import { messageFromRow } from '../mappers/row.mapper';
 import { upsertOpenConversation } from './conversation.repository';
 
 const SORT_FIELDS: Record<string, string> = { timestamp: 'timestamp', created_at: 'createdAt', updated_at: 'updatedAt' };
-
-/** JSON text of a provider payload without NUL characters, which jsonb refuses. */
-function jsonWithoutNul(value: unknown): string {
-  return JSON.stringify(value ?? null, (_k, v) => (typeof v === 'string' ? v.replace(/\u0000/g, '') : v));
-}
 
 /** Thrown inside the ingest transaction to roll back a duplicate's conversation touch. */
 class DuplicateMessage extends Error {}
@@ -27,7 +23,7 @@ class DuplicateMessage extends Error {}
 export class PrismaMessageRepository implements MessageRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async storeIncoming(channel: { id: string; companyId: number }, event: InboundMessageEvent): Promise<StoredIncoming | null> {
+  async storeIncoming(channel: { id: string; companyId: number; defaultAgentId: number | null }, event: InboundMessageEvent): Promise<StoredIncoming | null> {
     try {
       return await this.prisma.$transaction(async (tx) => {
         const { conversation, created } = await upsertOpenConversation(
@@ -36,6 +32,7 @@ export class PrismaMessageRepository implements MessageRepository {
             companyId: channel.companyId,
             channelId: channel.id,
             externalId: event.from,
+            assignedAgentId: channel.defaultAgentId,
             participantId: event.from,
             participantMeta: event.contactName ? { name: event.contactName } : undefined,
           },
@@ -45,7 +42,7 @@ export class PrismaMessageRepository implements MessageRepository {
         const rows = await tx.$queryRaw<any[]>`
           INSERT INTO messages (company_id, channel_id, conversation_id, "from", "to", message, payload, direction, "timestamp", status, content_type, external_id)
           VALUES (${channel.companyId}, ${channel.id}::uuid, ${conversation.id}::uuid, ${event.from}, ${event.to ?? null}, ${event.text},
-                  ${jsonWithoutNul(event.payload)}::jsonb, 'incoming', ${event.timestamp}, 'RECEIVED',
+                  ${JSON.stringify(storableJson(event.payload))}::jsonb, 'incoming', ${event.timestamp}, 'RECEIVED',
                   ${event.contentType}::"MessageContentType", ${event.externalId})
           ON CONFLICT (channel_id, external_id) DO NOTHING
           RETURNING *`;

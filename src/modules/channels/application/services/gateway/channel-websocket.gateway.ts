@@ -79,7 +79,8 @@ export class ChannelWebSocketGateway implements RealtimePublisher {
     if (!this.io) return;
     const io = this.io;
     this.io = undefined;
-    io.of('/message').disconnectSockets(true);
+    // local: with the Redis adapter a plain disconnectSockets would drop every instance's clients.
+    io.of('/message').local.disconnectSockets(true);
     await new Promise<void>((resolve) => io.close(() => resolve()));
   }
 }

@@ -1,7 +1,7 @@
 import type { Namespace, Socket } from 'socket.io';
 import type { JwtService } from '../../../../../shared/auth/jwt.service';
 import type { MessageClientToServerEvents, MessageServerToClientEvents, SocketData } from './socket-events.types';
-import { socketAuth } from './socket-auth.middleware';
+import { disconnectAtExpiry, socketAuth } from './socket-auth.middleware';
 
 export type MessageNamespace = Namespace<MessageClientToServerEvents, MessageServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -16,6 +16,7 @@ export function registerMessageNamespace(ns: MessageNamespace, jwt: JwtService):
   ns.use(socketAuth(jwt));
   ns.on('connection', (socket: Socket<MessageClientToServerEvents, MessageServerToClientEvents, Record<string, never>, SocketData>) => {
     const user = socket.data.user;
+    disconnectAtExpiry(socket);
     void socket.join(user.role === 'superadmin' ? [companyRoom(user.companyId), ALL_COMPANIES_ROOM] : companyRoom(user.companyId));
   });
 }

@@ -13,6 +13,19 @@ export function handshakeToken(socket: Socket): string | undefined {
   return typeof query === 'string' && query ? query : undefined;
 }
 
+/** Disconnects the socket when its token expires: an expired token must not keep receiving events. */
+export function disconnectAtExpiry(socket: Socket): void {
+  const expiresAt = (socket.data.user as { expiresAt?: number } | undefined)?.expiresAt;
+  if (!expiresAt) return;
+  // setTimeout cannot wait longer than ~24.8 days; such tokens are cut then and may reconnect.
+  const timer = setTimeout(() => {
+    socket.emit('auth_expired', { message: 'Token expired' });
+    socket.disconnect(true);
+  }, Math.min(Math.max(expiresAt - Date.now(), 0), 2_147_000_000));
+  timer.unref();
+  socket.once('disconnect', () => clearTimeout(timer));
+}
+
 /** Namespace middleware: refuses the connection with a connect_error whose message contains "Token". */
 export function socketAuth(jwt: JwtService) {
   return (socket: Socket, next: (err?: Error) => void) => {

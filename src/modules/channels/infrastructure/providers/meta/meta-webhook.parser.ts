@@ -1,3 +1,4 @@
+import { storableString } from '../../../../../shared/database/storable-json';
 import type { ContentType } from '../../../domain/entities/message.entity';
 import type { InboundAttachment, InboundEvent, InboundMessageEvent, InboundStatusEvent } from '../../../domain/inbound-event';
 
@@ -19,22 +20,21 @@ function toDate(unixSeconds: unknown): Date {
   return Number.isFinite(t) && t > 0 && t < Date.UTC(2200, 0, 1) ? d : new Date();
 }
 
-// PostgreSQL cannot store NUL in text; signed input may still carry one.
-const NUL = /\u0000/g;
+// Signed input may still hold what PostgreSQL cannot store (NUL, lone surrogates): cleaned here.
 
-/** A non-empty string without NUL characters, cut to `max` characters, or undefined. */
+/** A non-empty storable string cut to `max` characters, or undefined. */
 function str(v: unknown, max = 255): string | undefined {
-  return typeof v === 'string' && v.length ? v.replace(NUL, '').slice(0, max) || undefined : undefined;
+  return typeof v === 'string' && v.length ? storableString(v).slice(0, max) || undefined : undefined;
 }
 
-/** Free text (bodies, captions) without NUL characters. */
+/** Free text (bodies, captions), storable. */
 function text(v: unknown): string {
-  return v === undefined || v === null ? '' : String(v).replace(NUL, '');
+  return v === undefined || v === null ? '' : storableString(String(v));
 }
 
-/** An identifier used as a key: missing or longer than its column means the event is unusable. */
+/** An identifier used as a key: missing, unstorable or longer than its column means the event is unusable. */
 function id(v: unknown): string | undefined {
-  return typeof v === 'string' && v.length > 0 && v.length <= 255 && !v.includes('\u0000') ? v : undefined;
+  return typeof v === 'string' && v.length > 0 && v.length <= 255 && storableString(v) === v ? v : undefined;
 }
 
 /** Text and attachments of one Meta message by type; anything unknown becomes `unsupported`. */

@@ -86,7 +86,9 @@ export class MetaProvider extends BaseProvider {
         text: { preview_url: false, body: message.text },
       });
       const externalId = data?.messages?.[0]?.id;
-      if (typeof externalId !== 'string') throw new ProviderSendError('INVALID_RESPONSE', 'Graph API answered without a message id', false);
+      if (typeof externalId !== 'string' || externalId.length === 0 || externalId.length > 255) {
+        throw new ProviderSendError('INVALID_RESPONSE', 'Graph API answered without a usable message id', false);
+      }
       return { externalId };
     } catch (err) {
       if (err instanceof ProviderSendError) throw err;
