@@ -3,19 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { migrate, readMigrations } from '../../src/shared/database/migrator';
-
-const base = new URL(process.env.TEST_DATABASE_URL!);
-const dbUrl = (name: string) => Object.assign(new URL(base), { pathname: `/${name}` }).toString();
-
-async function admin(query: string): Promise<void> {
-  const c = new Client({ connectionString: dbUrl('postgres') });
-  await c.connect();
-  try {
-    await c.query(query);
-  } finally {
-    await c.end();
-  }
-}
+import { dropDatabase, recreateDatabase, withDatabaseName } from '../support/database';
 
 async function rows(url: string, query: string): Promise<any[]> {
   const c = new Client({ connectionString: url });
@@ -28,14 +16,11 @@ async function rows(url: string, query: string): Promise<any[]> {
 }
 
 describe('migrator', () => {
-  const name = 'axi_migrator_test';
-  const url = dbUrl(name);
+  // Named after the suite's database so parallel runs on one server (other TEST_DATABASE_URLs) never collide.
+  const url = withDatabaseName(process.env.TEST_DATABASE_URL!, `${new URL(process.env.TEST_DATABASE_URL!).pathname.slice(1)}_migrator`);
 
-  beforeEach(async () => {
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin(`CREATE DATABASE ${name}`);
-  });
-  afterAll(() => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  beforeEach(() => recreateDatabase(url));
+  afterAll(() => dropDatabase(url));
 
   it('when several processes migrate at the same time, then each migration is applied exactly once', async () => {
     const results = await Promise.all([migrate(url), migrate(url), migrate(url)]);

@@ -1,8 +1,8 @@
 import net from 'node:net';
-import { Client } from 'pg';
 import pino from 'pino';
 import request from 'supertest';
 import { migrate } from '../../src/shared/database/migrator';
+import { dropDatabase, recreateDatabase, testDatabaseName, withDatabaseName } from './database';
 import { sql, type TestApp } from './test-app';
 
 /**
@@ -12,30 +12,14 @@ import { sql, type TestApp } from './test-app';
  * in afterAll to drop the database again.
  */
 export async function useIsolatedDatabase(): Promise<() => Promise<void>> {
-  const base = new URL(process.env.TEST_DATABASE_URL!);
-  const name = `${base.pathname.slice(1)}_api_${process.pid}`;
-  if (!/test/i.test(name) || !/^\w+$/.test(name)) throw new Error(`Refusing to use database "${name}"`);
-  const admin = new Client({ connectionString: Object.assign(new URL(base), { pathname: '/postgres' }).toString() });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  const url = Object.assign(new URL(base), { pathname: `/${name}` }).toString();
+  const previous = process.env.TEST_DATABASE_URL!;
+  const url = withDatabaseName(previous, `${testDatabaseName(previous)}_api_${process.pid}`);
+  await recreateDatabase(url);
   await migrate(url);
-  const previous = process.env.TEST_DATABASE_URL;
   process.env.TEST_DATABASE_URL = url;
   return async () => {
     process.env.TEST_DATABASE_URL = previous;
-    const client = new Client({ connectionString: Object.assign(new URL(base), { pathname: '/postgres' }).toString() });
-    await client.connect();
-    try {
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    } finally {
-      await client.end();
-    }
+    await dropDatabase(url);
   };
 }
 

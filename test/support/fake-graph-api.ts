@@ -49,6 +49,17 @@ export class FakeGraphApi {
     this.server = undefined;
   }
 
+  /**
+   * Back to a fresh fake's behaviour between tests: forgets the recorded requests, queued send errors
+   * and lookup status, and restarts the send counter so the next send gets wamid.FIXTURE.OUT.1.
+   */
+  reset(): void {
+    this.requests.length = 0;
+    this.sendErrors = [];
+    this.lookupStatus = undefined;
+    this.counter = 0;
+  }
+
   /** Requests made to the messages endpoint. */
   sends(): RecordedRequest[] {
     return this.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/messages'));

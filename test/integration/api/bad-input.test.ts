@@ -1,9 +1,9 @@
 import zlib from 'node:zlib';
 import request from 'supertest';
-import { bearer, errorFields, expectErrorEnvelope, sendBytes, tableCounts, useIsolatedDatabase } from '../../support/api-helpers';
-import { FakeGraphApi } from '../../support/fake-graph-api';
+import { bearer, errorFields, expectErrorEnvelope, sendBytes, tableCounts } from '../../support/api-helpers';
 import { createMetaChannel, createTenant, postMetaFixture, postMetaWebhook, type Tenant } from '../../support/scenario';
-import { resetDatabase, sql, startTestApp, type TestApp } from '../../support/test-app';
+import { useAppWithGraph } from '../../support/suite';
+import { sql } from '../../support/test-app';
 
 const WRITE_PATHS = ['/api/channels', '/api/channels/conversations', '/api/channels/messages'];
 
@@ -13,35 +13,21 @@ const nestedObject = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat
 const nestedArray = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 
 describe('Bad input', () => {
-  let app: TestApp;
-  let graph: FakeGraphApi;
+  const ctx = useAppWithGraph({ isolatedDatabase: true });
   let tenant: Tenant;
   let channel: { id: string };
   let conversationId: string;
-  let dropDatabase: () => Promise<void>;
 
-  beforeAll(async () => {
-    dropDatabase = await useIsolatedDatabase();
-    graph = await new FakeGraphApi().start();
-    app = await startTestApp({ META_GRAPH_BASE_URL: graph.url });
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await graph?.stop();
-    await dropDatabase?.();
-  });
   beforeEach(async () => {
-    await resetDatabase();
-    graph.requests.length = 0;
-    tenant = await createTenant(app);
-    channel = await createMetaChannel(app, graph, tenant);
-    expect((await postMetaFixture(app, 'text-message.json')).status).toBe(200);
+    tenant = await createTenant(ctx.app);
+    channel = await createMetaChannel(ctx.app, ctx.graph, tenant);
+    expect((await postMetaFixture(ctx.app, 'text-message.json')).status).toBe(200);
     conversationId = (await sql<{ id: string }>('SELECT id FROM conversations'))[0].id;
-    graph.requests.length = 0;
+    ctx.graph.requests.length = 0;
   });
 
   /** Posts `raw` text byte for byte as JSON with the admin token. */
-  const postRaw = (path: string, raw: string) => request(app.url).post(path).set(bearer(tenant.adminToken)).set('Content-Type', 'application/json').send(raw);
+  const postRaw = (path: string, raw: string) => request(ctx.app.url).post(path).set(bearer(tenant.adminToken)).set('Content-Type', 'application/json').send(raw);
 
   describe('malformed and oversized bodies', () => {
     it.each(WRITE_PATHS)('when %s gets malformed JSON, then 400 MALFORMED_BODY and nothing is stored', async (path) => {
@@ -53,13 +39,13 @@ describe('Bad input', () => {
 
     it('when a PUT gets malformed JSON, then 400 MALFORMED_BODY and nothing changes', async () => {
       const before = await sql('SELECT * FROM channels');
-      const res = await request(app.url).put(`/api/channels/${channel.id}`).set(bearer(tenant.adminToken)).set('Content-Type', 'application/json').send("{'name': 'single quotes'}");
+      const res = await request(ctx.app.url).put(`/api/channels/${channel.id}`).set(bearer(tenant.adminToken)).set('Content-Type', 'application/json').send("{'name': 'single quotes'}");
       expectErrorEnvelope(res, 400, 'MALFORMED_BODY');
       expect(await sql('SELECT * FROM channels')).toEqual(before);
     });
 
     it('when malformed JSON is sent without a token, then it is still a 4xx envelope, never a 500', async () => {
-      const res = await request(app.url).post('/api/channels').set('Content-Type', 'application/json').send('{oops');
+      const res = await request(ctx.app.url).post('/api/channels').set('Content-Type', 'application/json').send('{oops');
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
       expect(res.body).toMatchObject({ success: false, data: null, statusCode: res.status });
@@ -77,7 +63,7 @@ describe('Bad input', () => {
       const before = await tableCounts();
       const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [], padding: 'p'.repeat(1_100_000) });
       for (const path of ['/webhooks/meta', `/webhooks/meta/${channel.id}`]) {
-        const res = await postMetaWebhook(app, body, { path });
+        const res = await postMetaWebhook(ctx.app, body, { path });
         expectErrorEnvelope(res, 413, 'PAYLOAD_TOO_LARGE');
       }
       expect(await tableCounts()).toEqual(before);
@@ -85,7 +71,7 @@ describe('Bad input', () => {
 
     it.each(['/api/channels', '/webhooks/meta'])('when %s gets a gzip-encoded body that is not gzip, then 400 in the envelope (not a 500) and nothing is stored', async (path) => {
       const before = await tableCounts();
-      const res = await sendBytes(`${app.url}${path}`, 'POST', { ...bearer(tenant.adminToken), 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }, Buffer.from('this is not gzip'));
+      const res = await sendBytes(`${ctx.app.url}${path}`, 'POST', { ...bearer(tenant.adminToken), 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }, Buffer.from('this is not gzip'));
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({ success: false, data: null, statusCode: 400 });
       expect(await tableCounts()).toEqual(before);
@@ -94,20 +80,20 @@ describe('Bad input', () => {
     it.each(['/api/channels', '/webhooks/meta'])('when %s gets a valid gzip body that inflates beyond 1 MB, then 413 in the envelope', async (path) => {
       const raw = zlib.gzipSync(JSON.stringify({ name: 'x', padding: 'a'.repeat(2_000_000) }));
       expect(raw.length).toBeLessThan(1_000_000);
-      const res = await sendBytes(`${app.url}${path}`, 'POST', { ...bearer(tenant.adminToken), 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }, raw);
+      const res = await sendBytes(`${ctx.app.url}${path}`, 'POST', { ...bearer(tenant.adminToken), 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }, raw);
       expect(res.status).toBe(413);
       expect(res.body).toMatchObject({ success: false, data: null, statusCode: 413, code: 'PAYLOAD_TOO_LARGE' });
     });
 
     it('when a valid gzip body holds valid JSON, then it is parsed like plain JSON (400 naming the bad field)', async () => {
       const raw = zlib.gzipSync(JSON.stringify({ name: 123, type: 'WHATSAPP', provider: 'META' }));
-      const res = await sendBytes(`${app.url}/api/channels`, 'POST', { ...bearer(tenant.adminToken), 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }, raw);
+      const res = await sendBytes(`${ctx.app.url}/api/channels`, 'POST', { ...bearer(tenant.adminToken), 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }, raw);
       expect(res.status).toBe(400);
       expect(res.body.errors.map((e: { field: string }) => e.field)).toContain('name');
     });
 
     it('when the content encoding is unknown, then 415 in the envelope', async () => {
-      const res = await request(app.url).post('/api/channels').set(bearer(tenant.adminToken)).set('Content-Type', 'application/json').set('Content-Encoding', 'snappy').send('{}');
+      const res = await request(ctx.app.url).post('/api/channels').set(bearer(tenant.adminToken)).set('Content-Type', 'application/json').set('Content-Encoding', 'snappy').send('{}');
       expectErrorEnvelope(res, 415, 'UNSUPPORTED_ENCODING');
     });
   });
@@ -115,27 +101,27 @@ describe('Bad input', () => {
   describe('invalid fields', () => {
     it('when fields have the wrong types, then 400 with errors naming each field and nothing is stored', async () => {
       const before = await tableCounts();
-      const res = await request(app.url).post('/api/channels').set(bearer(tenant.adminToken)).send({ name: 123, type: 'WHATSAPP', provider: 'META', config: 'yes', default_agent_id: 'me' });
+      const res = await request(ctx.app.url).post('/api/channels').set(bearer(tenant.adminToken)).send({ name: 123, type: 'WHATSAPP', provider: 'META', config: 'yes', default_agent_id: 'me' });
       expectErrorEnvelope(res, 400, 'VALIDATION_ERROR');
       expect(errorFields(res)).toEqual(expect.arrayContaining(['name', 'config', 'default_agent_id']));
       for (const e of res.body.errors) expect(e).toEqual({ field: expect.any(String), message: expect.any(String) });
       expect(await tableCounts()).toEqual(before);
-      expect(graph.requests).toHaveLength(0);
+      expect(ctx.graph.requests).toHaveLength(0);
     });
 
     it('when a conversation body has wrong types, then 400 naming them', async () => {
-      const res = await request(app.url).post('/api/channels/conversations').set(bearer(tenant.adminToken)).send({ channel_id: 42, external_id: ['a'], participant_meta: 'x' });
+      const res = await request(ctx.app.url).post('/api/channels/conversations').set(bearer(tenant.adminToken)).send({ channel_id: 42, external_id: ['a'], participant_meta: 'x' });
       expectErrorEnvelope(res, 400, 'VALIDATION_ERROR');
       expect(errorFields(res)).toEqual(expect.arrayContaining(['channel_id', 'external_id', 'participant_meta']));
     });
 
     it('when a message body has wrong types, then 400 naming them and nothing is sent', async () => {
       const before = await tableCounts();
-      const res = await request(app.url).post('/api/channels/messages').set(bearer(tenant.adminToken)).send({ conversation_id: conversationId, message: { text: 'hi' }, metadata: [1] });
+      const res = await request(ctx.app.url).post('/api/channels/messages').set(bearer(tenant.adminToken)).send({ conversation_id: conversationId, message: { text: 'hi' }, metadata: [1] });
       expectErrorEnvelope(res, 400, 'VALIDATION_ERROR');
       expect(errorFields(res)).toEqual(expect.arrayContaining(['message', 'metadata']));
       expect(await tableCounts()).toEqual(before);
-      expect(graph.sends()).toHaveLength(0);
+      expect(ctx.graph.sends()).toHaveLength(0);
     });
 
     it.each([
@@ -145,7 +131,7 @@ describe('Bad input', () => {
       ['/api/channels/messages', { conversation_id: '6d1f6a0e-0000-4000-8000-000000000000', message: 'x', external_id: 'wamid.X' }, 'external_id'],
     ])('when %s gets an unknown field, then 400 naming it and nothing is stored', async (path, body, field) => {
       const before = await tableCounts();
-      const res = await request(app.url).post(path).set(bearer(tenant.adminToken)).send(body);
+      const res = await request(ctx.app.url).post(path).set(bearer(tenant.adminToken)).send(body);
       expectErrorEnvelope(res, 400, 'VALIDATION_ERROR');
       expect(errorFields(res)).toContain(field);
       expect(await tableCounts()).toEqual(before);
@@ -163,12 +149,12 @@ describe('Bad input', () => {
       ['post', '/api/companies/abc/agents'],
     ] as const)('when %s %s has an invalid id, then 400 naming it and nothing changes', async (method, path) => {
       const before = await tableCounts();
-      const res = await request(app.url)[method](path).set(bearer(tenant.adminToken)).send(method === 'get' || method === 'delete' ? undefined : { name: 'x', status: 'READ', agent_id: 1 });
+      const res = await request(ctx.app.url)[method](path).set(bearer(tenant.adminToken)).send(method === 'get' || method === 'delete' ? undefined : { name: 'x', status: 'READ', agent_id: 1 });
       const superadmin = path.startsWith('/api/companies');
       if (superadmin) {
         // Company administration refuses a non-superadmin before it looks at the id.
         expectErrorEnvelope(res, 403);
-        const asSuper = await request(app.url).post(path).set(bearer(app.token({ sub: 1, company_id: tenant.companyId, role: 'superadmin' }))).send({ name: 'x', email: 'x@y.test' });
+        const asSuper = await request(ctx.app.url).post(path).set(bearer(ctx.app.token({ sub: 1, company_id: tenant.companyId, role: 'superadmin' }))).send({ name: 'x', email: 'x@y.test' });
         expectErrorEnvelope(asSuper, 400, 'VALIDATION_ERROR');
         expect(errorFields(asSuper)).toContain('id');
       } else {
@@ -179,7 +165,7 @@ describe('Bad input', () => {
     });
 
     it('when the QR image route gets an invalid channel id, then 400', async () => {
-      const res = await request(app.url).get('/api/channels/nope/qr-image/abc');
+      const res = await request(ctx.app.url).get('/api/channels/nope/qr-image/abc');
       expectErrorEnvelope(res, 400, 'VALIDATION_ERROR');
     });
 
@@ -190,12 +176,12 @@ describe('Bad input', () => {
       ['patch', `/api/channels/00000000-0000-4000-8000-000000000000`],
       ['get', '/webhooks/twilio/sms'],
     ] as const)('when %s %s is not a route, then 404 in the envelope', async (method, path) => {
-      const res = await request(app.url)[method](path).set(bearer(tenant.adminToken));
+      const res = await request(ctx.app.url)[method](path).set(bearer(tenant.adminToken));
       expectErrorEnvelope(res, 404, 'ROUTE_NOT_FOUND');
     });
 
     it('when an unknown /api route is called without a token, then 401 (authentication comes first)', async () => {
-      expectErrorEnvelope(await request(app.url).get('/api/nope'), 401);
+      expectErrorEnvelope(await request(ctx.app.url).get('/api/nope'), 401);
     });
   });
 
@@ -248,7 +234,7 @@ describe('Bad input', () => {
       ];
       for (const path of paths) {
         for (const [label, raw] of odd()) {
-          const res = await request(app.url).put(path).set(bearer(tenant.adminToken)).set('Content-Type', 'application/json').send(fill(raw));
+          const res = await request(ctx.app.url).put(path).set(bearer(tenant.adminToken)).set('Content-Type', 'application/json').send(fill(raw));
           if (res.status >= 500) failures.push(`${path} with ${label}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
         }
       }
@@ -286,25 +272,25 @@ describe('Bad input', () => {
     });
 
     it.each(hostile)('when %s is sent, then a 4xx envelope (never a 500) and nothing is stored or sent', async (_label, who, method, rawPath, rawBody) => {
-      const credentials = { accessToken: graph.validToken, phoneNumberId: '410000000000777', appSecret: 'fixture-app-secret' };
+      const credentials = { accessToken: ctx.graph.validToken, phoneNumberId: '410000000000777', appSecret: 'fixture-app-secret' };
       const fillIn = (v: string) => v.replace('CHANNEL', channel.id).replace('CONVERSATION', conversationId).replace('COMPANY', String(tenant.companyId));
       const body = JSON.parse(fillIn(JSON.stringify(rawBody)).replace('"CREDENTIALS"', JSON.stringify(credentials)));
-      const token = who === 'admin' ? tenant.adminToken : app.token({ sub: 1, company_id: tenant.companyId, role: 'superadmin' });
+      const token = who === 'admin' ? tenant.adminToken : ctx.app.token({ sub: 1, company_id: tenant.companyId, role: 'superadmin' });
       const before = await snapshot();
-      const original = graph.phoneNumberId;
-      graph.phoneNumberId = credentials.phoneNumberId;
+      const original = ctx.graph.phoneNumberId;
+      ctx.graph.phoneNumberId = credentials.phoneNumberId;
       let res: request.Response;
       try {
-        const req = request(app.url)[method](fillIn(rawPath)).set(bearer(token));
+        const req = request(ctx.app.url)[method](fillIn(rawPath)).set(bearer(token));
         res = method === 'get' ? await req.query(body) : await req.send(body);
       } finally {
-        graph.phoneNumberId = original;
+        ctx.graph.phoneNumberId = original;
       }
       expect(res.status).toBeLessThan(500);
       if (method !== 'get') expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.body).toMatchObject({ success: res.status < 400 });
       expect(await snapshot()).toEqual(before);
-      expect(graph.sends()).toHaveLength(0);
+      expect(ctx.graph.sends()).toHaveLength(0);
     });
 
     it('when odd bodies are posted to the Meta webhook, unsigned or signed, then never a 500 and nothing is stored', async () => {
@@ -313,7 +299,7 @@ describe('Bad input', () => {
       for (const [label, raw] of odd()) {
         for (const signed of [false, true]) {
           for (const path of ['/webhooks/meta', `/webhooks/meta/${channel.id}`]) {
-            const res = await postMetaWebhook(app, fill(raw), signed ? { path } : { path, signature: null });
+            const res = await postMetaWebhook(ctx.app, fill(raw), signed ? { path } : { path, signature: null });
             if (res.status >= 500) failures.push(`${path} ${signed ? 'signed' : 'unsigned'} ${label}: ${res.status}`);
           }
         }
@@ -339,7 +325,7 @@ describe('Bad input', () => {
       ['an object as text body', { ...text, id: 'wamid.T6', text: { body: { nested: true } } }],
       ['an image with a media id and mime type over 255 characters', { ...text, id: 'wamid.T7', type: 'image', image: { id: 'm'.repeat(300), mime_type: 'x'.repeat(300) } }],
     ])('when a signed Meta webhook carries %s, then it is answered without a 500', async (_label, m) => {
-      const res = await postMetaWebhook(app, webhookWith(m));
+      const res = await postMetaWebhook(ctx.app, webhookWith(m));
       expect(res.status).toBeLessThan(500);
       expect(res.body).toMatchObject({ success: res.status < 400 });
     });
@@ -347,7 +333,7 @@ describe('Bad input', () => {
     it('when a signed Meta webhook reports a status for an unknown message with a bad timestamp, then 200 and nothing changes', async () => {
       const before = await tableCounts();
       const res = await postMetaWebhook(
-        app,
+        ctx.app,
         JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'messages', value: { metadata: { phone_number_id: '410000000000001' }, statuses: [{ id: 'wamid.NOPE', status: 'read', timestamp: 'abc', recipient_id: '1' }] } }] }] }),
       );
       expect(res.status).toBe(200);

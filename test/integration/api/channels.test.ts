@@ -1,55 +1,39 @@
 import request from 'supertest';
 import { CredentialsCipher } from '../../../src/shared/crypto/credentials-cipher';
-import { bearer, captureLogs, closedPortUrl, errorFields, expectErrorEnvelope, tableCounts, useIsolatedDatabase } from '../../support/api-helpers';
-import { FakeGraphApi } from '../../support/fake-graph-api';
+import { bearer, captureLogs, closedPortUrl, errorFields, expectErrorEnvelope, tableCounts } from '../../support/api-helpers';
 import { APP_SECRET, createMetaChannel, createTenant, postMetaFixture, type Tenant } from '../../support/scenario';
-import { resetDatabase, sql, startTestApp, type TestApp } from '../../support/test-app';
+import { useAppWithGraph } from '../../support/suite';
+import { sql, startTestApp } from '../../support/test-app';
 
 const VERIFY_TOKEN = 'fixture-verify-token';
 
 describe('Channels API', () => {
-  let app: TestApp;
-  let graph: FakeGraphApi;
+  const ctx = useAppWithGraph({ isolatedDatabase: true });
   let tenant: Tenant;
-  let dropDatabase: () => Promise<void>;
 
-  beforeAll(async () => {
-    dropDatabase = await useIsolatedDatabase();
-    graph = await new FakeGraphApi().start();
-    app = await startTestApp({ META_GRAPH_BASE_URL: graph.url });
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await graph?.stop();
-    await dropDatabase?.();
-  });
   beforeEach(async () => {
-    await resetDatabase();
-    graph.requests.length = 0;
-    graph.lookupStatus = undefined;
-    graph.sendErrors = [];
-    tenant = await createTenant(app);
+    tenant = await createTenant(ctx.app);
   });
 
   const metaBody = (overrides: Record<string, unknown> = {}) => ({
     name: 'WhatsApp Support',
     type: 'WHATSAPP',
     provider: 'META',
-    credentials: { accessToken: graph.validToken, phoneNumberId: graph.phoneNumberId, appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN },
+    credentials: { accessToken: ctx.graph.validToken, phoneNumberId: ctx.graph.phoneNumberId, appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN },
     ...overrides,
   });
-  const post = (body: object, token = tenant.adminToken) => request(app.url).post('/api/channels').set(bearer(token)).send(body);
+  const post = (body: object, token = tenant.adminToken) => request(ctx.app.url).post('/api/channels').set(bearer(token)).send(body);
 
   /** Creates a META channel for another phone number id (the fake serves one number at a time). */
   async function createForNumber(phoneNumberId: string, name: string) {
-    const original = graph.phoneNumberId;
-    graph.phoneNumberId = phoneNumberId;
+    const original = ctx.graph.phoneNumberId;
+    ctx.graph.phoneNumberId = phoneNumberId;
     try {
-      const res = await post(metaBody({ name, credentials: { accessToken: graph.validToken, phoneNumberId, appSecret: APP_SECRET } }));
+      const res = await post(metaBody({ name, credentials: { accessToken: ctx.graph.validToken, phoneNumberId, appSecret: APP_SECRET } }));
       expect(res.status).toBe(201);
       return res.body.data as { id: string; name: string };
     } finally {
-      graph.phoneNumberId = original;
+      ctx.graph.phoneNumberId = original;
     }
   }
 
@@ -66,7 +50,7 @@ describe('Channels API', () => {
           type: 'WHATSAPP',
           provider: 'META',
           is_active: true,
-          provider_account: graph.phoneNumberId,
+          provider_account: ctx.graph.phoneNumberId,
           company_id: tenant.companyId,
           credentials_id: expect.any(String),
           default_agent_id: null,
@@ -76,42 +60,42 @@ describe('Channels API', () => {
       const text = JSON.stringify(res.body);
       expect(text).not.toMatch(/"credentials"\s*:/);
       expect(text).not.toMatch(/accessToken|appSecret|verifyToken/);
-      expect(text).not.toContain(graph.validToken);
+      expect(text).not.toContain(ctx.graph.validToken);
       expect(text).not.toContain(APP_SECRET);
       expect(text).not.toContain(VERIFY_TOKEN);
 
-      const lookups = graph.requests.filter((r) => r.method === 'GET');
+      const lookups = ctx.graph.requests.filter((r) => r.method === 'GET');
       expect(lookups).toHaveLength(1);
-      expect(lookups[0]).toMatchObject({ path: `/v21.0/${graph.phoneNumberId}`, headers: { authorization: `Bearer ${graph.validToken}` } });
+      expect(lookups[0]).toMatchObject({ path: `/v21.0/${ctx.graph.phoneNumberId}`, headers: { authorization: `Bearer ${ctx.graph.validToken}` } });
 
       const rows = await sql('SELECT c.is_active, c.provider_account, c.company_id, c.credentials_id, k.ciphertext, k.company_id AS cred_company FROM channels c JOIN channel_credentials k ON k.id = c.credentials_id');
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ is_active: true, provider_account: graph.phoneNumberId, company_id: tenant.companyId, credentials_id: res.body.data.credentials_id, cred_company: tenant.companyId });
+      expect(rows[0]).toMatchObject({ is_active: true, provider_account: ctx.graph.phoneNumberId, company_id: tenant.companyId, credentials_id: res.body.data.credentials_id, cred_company: tenant.companyId });
       const { ciphertext } = rows[0];
-      expect(ciphertext).not.toContain(graph.validToken);
+      expect(ciphertext).not.toContain(ctx.graph.validToken);
       expect(ciphertext).not.toContain(APP_SECRET);
-      expect(ciphertext).not.toContain(Buffer.from(graph.validToken).toString('base64'));
+      expect(ciphertext).not.toContain(Buffer.from(ctx.graph.validToken).toString('base64'));
       // Encrypted with the configured key: it decrypts back to exactly what was posted.
       const cipher = new CredentialsCipher(Buffer.from(process.env.CREDENTIALS_ENCRYPTION_KEY!, 'base64'));
-      expect(cipher.decrypt(ciphertext)).toEqual({ accessToken: graph.validToken, phoneNumberId: graph.phoneNumberId, appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN });
+      expect(cipher.decrypt(ciphertext)).toEqual({ accessToken: ctx.graph.validToken, phoneNumberId: ctx.graph.phoneNumberId, appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN });
     });
 
     it('when a channel is read back or listed, then credentials are never in the body either', async () => {
-      const channel = await createMetaChannel(app, graph, tenant);
-      const one = await request(app.url).get(`/api/channels/${channel.id}`).set(bearer(tenant.adminToken));
+      const channel = await createMetaChannel(ctx.app, ctx.graph, tenant);
+      const one = await request(ctx.app.url).get(`/api/channels/${channel.id}`).set(bearer(tenant.adminToken));
       expect(one.status).toBe(200);
       expect(one.body.data).toMatchObject({ id: channel.id, runtime_status: 'ready' });
-      const list = await request(app.url).get('/api/channels').set(bearer(tenant.adminToken));
+      const list = await request(ctx.app.url).get('/api/channels').set(bearer(tenant.adminToken));
       for (const body of [one.body, list.body]) {
         const text = JSON.stringify(body);
         expect(text).not.toMatch(/"credentials"\s*:|accessToken|appSecret/);
-        expect(text).not.toContain(graph.validToken);
+        expect(text).not.toContain(ctx.graph.validToken);
         expect(text).not.toContain(APP_SECRET);
       }
     });
 
     it('when the Graph API rejects the token, then 400 PROVIDER_REJECTED and nothing is stored', async () => {
-      const res = await post(metaBody({ credentials: { accessToken: 'EAAG-wrong-token-123', phoneNumberId: graph.phoneNumberId, appSecret: APP_SECRET } }));
+      const res = await post(metaBody({ credentials: { accessToken: 'EAAG-wrong-token-123', phoneNumberId: ctx.graph.phoneNumberId, appSecret: APP_SECRET } }));
       expectErrorEnvelope(res, 400, 'PROVIDER_REJECTED');
       expect(res.body.message).toMatch(/Invalid OAuth access token/);
       expect(JSON.stringify(res.body)).not.toContain('EAAG-wrong-token-123');
@@ -120,7 +104,7 @@ describe('Channels API', () => {
     });
 
     it('when the Graph API answers 503 to the credential check, then 502 PROVIDER_UNAVAILABLE and nothing is stored', async () => {
-      graph.lookupStatus = 503;
+      ctx.graph.lookupStatus = 503;
       const res = await post(metaBody());
       expectErrorEnvelope(res, 502, 'PROVIDER_UNAVAILABLE');
       expect(await sql('SELECT count(*)::int AS n FROM channels')).toEqual([{ n: 0 }]);
@@ -133,7 +117,7 @@ describe('Channels API', () => {
       try {
         const res = await request(unreachable.url).post('/api/channels').set(bearer(tenant.adminToken)).send(metaBody());
         expectErrorEnvelope(res, 502, 'PROVIDER_UNAVAILABLE');
-        expect(JSON.stringify(res.body)).not.toContain(graph.validToken);
+        expect(JSON.stringify(res.body)).not.toContain(ctx.graph.validToken);
       } finally {
         await unreachable.stop();
         logs.restore();
@@ -142,13 +126,13 @@ describe('Channels API', () => {
       expect(await sql('SELECT count(*)::int AS n FROM channel_credentials')).toEqual([{ n: 0 }]);
       expect(logs.lines.length).toBeGreaterThan(0);
       const text = logs.lines.join('');
-      expect(text).not.toContain(graph.validToken);
+      expect(text).not.toContain(ctx.graph.validToken);
       expect(text).not.toContain(APP_SECRET);
       expect(text).not.toContain(tenant.adminToken);
     });
 
     it('when another live channel already uses the phone number id, then 409 and only the first channel and its credentials are stored', async () => {
-      const first = await createMetaChannel(app, graph, tenant);
+      const first = await createMetaChannel(ctx.app, ctx.graph, tenant);
       const res = await post(metaBody({ name: 'Second' }));
       expectErrorEnvelope(res, 409, 'CHANNEL_ACCOUNT_TAKEN');
       expect(await sql('SELECT id FROM channels')).toEqual([{ id: first.id }]);
@@ -165,8 +149,8 @@ describe('Channels API', () => {
     });
 
     it('when another company already uses the phone number id, then 409 as well (unique among live channels)', async () => {
-      await createMetaChannel(app, graph, tenant);
-      const other = await createTenant(app, 'Other');
+      await createMetaChannel(ctx.app, ctx.graph, tenant);
+      const other = await createTenant(ctx.app, 'Other');
       const res = await post(metaBody(), other.adminToken);
       expectErrorEnvelope(res, 409, 'CHANNEL_ACCOUNT_TAKEN');
       expect(await sql('SELECT company_id FROM channels')).toEqual([{ company_id: tenant.companyId }]);
@@ -186,7 +170,7 @@ describe('Channels API', () => {
       const bad = await post(metaBody({ credentials: { accessToken: 'short', phoneNumberId: 'abc' } }));
       expectErrorEnvelope(bad, 400, 'VALIDATION_ERROR');
       expect(errorFields(bad)).toEqual(expect.arrayContaining(['credentials.accessToken', 'credentials.phoneNumberId']));
-      expect(graph.requests).toHaveLength(0);
+      expect(ctx.graph.requests).toHaveLength(0);
       expect(await tableCounts()).toMatchObject({ channels: 0, channel_credentials: 0 });
     });
 
@@ -202,15 +186,15 @@ describe('Channels API', () => {
     });
 
     it('when a superadmin creates a channel for a company that does not exist, then 400 and nothing is stored', async () => {
-      const superadmin = app.token({ sub: 1, company_id: tenant.companyId, role: 'superadmin' });
+      const superadmin = ctx.app.token({ sub: 1, company_id: tenant.companyId, role: 'superadmin' });
       const res = await post(metaBody({ company_id: 999999 }), superadmin);
       expectErrorEnvelope(res, 400, 'COMPANY_NOT_FOUND');
       expect(await tableCounts()).toMatchObject({ channels: 0, channel_credentials: 0 });
     });
 
     it('when a superadmin creates a channel for another existing company, then it belongs to that company', async () => {
-      const other = await createTenant(app, 'Other');
-      const superadmin = app.token({ sub: 1, company_id: tenant.companyId, role: 'superadmin' });
+      const other = await createTenant(ctx.app, 'Other');
+      const superadmin = ctx.app.token({ sub: 1, company_id: tenant.companyId, role: 'superadmin' });
       const res = await post(metaBody({ company_id: other.companyId }), superadmin);
       expect(res.status).toBe(201);
       expect(res.body.data.company_id).toBe(other.companyId);
@@ -222,15 +206,15 @@ describe('Channels API', () => {
 
   describe('delete', () => {
     it('when a channel is soft-deleted, then it is 404 and hidden, stays in the database with deleted_at, and its number can be used again', async () => {
-      const first = await createMetaChannel(app, graph, tenant);
-      const del = await request(app.url).delete(`/api/channels/${first.id}`).set(bearer(tenant.adminToken));
+      const first = await createMetaChannel(ctx.app, ctx.graph, tenant);
+      const del = await request(ctx.app.url).delete(`/api/channels/${first.id}`).set(bearer(tenant.adminToken));
       expect(del.status).toBe(200);
       expect(del.body).toMatchObject({ success: true, data: null });
 
-      expectErrorEnvelope(await request(app.url).get(`/api/channels/${first.id}`).set(bearer(tenant.adminToken)), 404, 'CHANNEL_NOT_FOUND');
-      expectErrorEnvelope(await request(app.url).delete(`/api/channels/${first.id}`).set(bearer(tenant.adminToken)), 404, 'CHANNEL_NOT_FOUND');
-      expectErrorEnvelope(await request(app.url).put(`/api/channels/${first.id}/activate`).set(bearer(tenant.adminToken)), 404, 'CHANNEL_NOT_FOUND');
-      const list = await request(app.url).get('/api/channels').set(bearer(tenant.adminToken));
+      expectErrorEnvelope(await request(ctx.app.url).get(`/api/channels/${first.id}`).set(bearer(tenant.adminToken)), 404, 'CHANNEL_NOT_FOUND');
+      expectErrorEnvelope(await request(ctx.app.url).delete(`/api/channels/${first.id}`).set(bearer(tenant.adminToken)), 404, 'CHANNEL_NOT_FOUND');
+      expectErrorEnvelope(await request(ctx.app.url).put(`/api/channels/${first.id}/activate`).set(bearer(tenant.adminToken)), 404, 'CHANNEL_NOT_FOUND');
+      const list = await request(ctx.app.url).get('/api/channels').set(bearer(tenant.adminToken));
       expect(list.body.data).toEqual({ items: [], pagination: { total: 0, page: 1, limit: 20, totalPages: 0 } });
 
       const [row] = await sql('SELECT deleted_at, is_active FROM channels WHERE id = $1', [first.id]);
@@ -240,7 +224,7 @@ describe('Channels API', () => {
       const again = await post(metaBody({ name: 'Reborn' }));
       expect(again.status).toBe(201);
       expect(again.body.data.id).not.toBe(first.id);
-      expect(again.body.data.provider_account).toBe(graph.phoneNumberId);
+      expect(again.body.data.provider_account).toBe(ctx.graph.phoneNumberId);
       const rows = await sql('SELECT id, deleted_at IS NOT NULL AS deleted FROM channels ORDER BY created_at');
       expect(rows).toEqual([
         { id: first.id, deleted: true },
@@ -249,9 +233,9 @@ describe('Channels API', () => {
     });
 
     it('when a channel is deleted, then a webhook for its number is no longer stored', async () => {
-      const channel = await createMetaChannel(app, graph, tenant);
-      expect((await request(app.url).delete(`/api/channels/${channel.id}`).set(bearer(tenant.adminToken))).status).toBe(200);
-      const res = await postMetaFixture(app, 'text-message.json');
+      const channel = await createMetaChannel(ctx.app, ctx.graph, tenant);
+      expect((await request(ctx.app.url).delete(`/api/channels/${channel.id}`).set(bearer(tenant.adminToken))).status).toBe(200);
+      const res = await postMetaFixture(ctx.app, 'text-message.json');
       expect(res.status).toBeLessThan(500);
       expect(await sql('SELECT id FROM messages')).toHaveLength(0);
     });
@@ -268,9 +252,9 @@ describe('Channels API', () => {
       await sql(`INSERT INTO channels (company_id, name, type, provider, is_active, provider_account) VALUES
         ($1, 'Delta SMS', 'SMS', 'TWILIO', true, '+15550000001'),
         ($1, 'Echo Webchat', 'WEBCHAT', 'CUSTOM', false, NULL)`, [tenant.companyId]);
-      await request(app.url).put(`/api/channels/${bravo.id}/deactivate`).set(bearer(tenant.adminToken)).expect(200);
+      await request(ctx.app.url).put(`/api/channels/${bravo.id}/deactivate`).set(bearer(tenant.adminToken)).expect(200);
     });
-    const list = (query: Record<string, unknown>) => request(app.url).get('/api/channels').set(bearer(tenant.adminToken)).query(query);
+    const list = (query: Record<string, unknown>) => request(ctx.app.url).get('/api/channels').set(bearer(tenant.adminToken)).query(query);
     const names = (res: request.Response) => res.body.data.items.map((c: any) => c.name);
 
     it('when filtered by type, provider or is_active, then only matching channels are listed with a matching total', async () => {
@@ -355,9 +339,9 @@ describe('Channels API', () => {
   describe('update, activate, deactivate, QR', () => {
     let channel: { id: string };
     beforeEach(async () => {
-      channel = await createMetaChannel(app, graph, tenant);
+      channel = await createMetaChannel(ctx.app, ctx.graph, tenant);
     });
-    const put = (path: string, body?: object) => request(app.url).put(`/api/channels/${channel.id}${path}`).set(bearer(tenant.adminToken)).send(body);
+    const put = (path: string, body?: object) => request(ctx.app.url).put(`/api/channels/${channel.id}${path}`).set(bearer(tenant.adminToken)).send(body);
 
     it('when name and config are changed, then 200 with the new values, stored', async () => {
       const res = await put('', { name: 'Renamed', config: { greeting: 'Hola', business_hours: { from: 9, to: 18 } } });
@@ -396,13 +380,13 @@ describe('Channels API', () => {
 
     it('when new credentials belong to another phone number, then 400 and the stored credentials are unchanged', async () => {
       const [before] = await sql('SELECT ciphertext FROM channel_credentials');
-      const original = graph.phoneNumberId;
-      graph.phoneNumberId = '410000000000099';
+      const original = ctx.graph.phoneNumberId;
+      ctx.graph.phoneNumberId = '410000000000099';
       try {
-        const res = await put('', { credentials: { accessToken: graph.validToken, phoneNumberId: '410000000000099', appSecret: APP_SECRET } });
+        const res = await put('', { credentials: { accessToken: ctx.graph.validToken, phoneNumberId: '410000000000099', appSecret: APP_SECRET } });
         expectErrorEnvelope(res, 400);
       } finally {
-        graph.phoneNumberId = original;
+        ctx.graph.phoneNumberId = original;
       }
       expect(await sql('SELECT ciphertext FROM channel_credentials')).toEqual([before]);
     });
@@ -412,7 +396,7 @@ describe('Channels API', () => {
       expect(off.status).toBe(200);
       expect(off.body).toMatchObject({ success: true, data: { id: channel.id, is_active: false } });
       expect(await sql('SELECT is_active FROM channels WHERE id = $1', [channel.id])).toEqual([{ is_active: false }]);
-      const readOff = await request(app.url).get(`/api/channels/${channel.id}`).set(bearer(tenant.adminToken));
+      const readOff = await request(ctx.app.url).get(`/api/channels/${channel.id}`).set(bearer(tenant.adminToken));
       expect(readOff.body.data).toMatchObject({ is_active: false, runtime_status: 'stopped' });
 
       const offAgain = await put('/deactivate');
@@ -423,29 +407,29 @@ describe('Channels API', () => {
       expect(on.status).toBe(200);
       expect(on.body).toMatchObject({ success: true, data: { id: channel.id, is_active: true } });
       expect(await sql('SELECT is_active FROM channels WHERE id = $1', [channel.id])).toEqual([{ is_active: true }]);
-      const readOn = await request(app.url).get(`/api/channels/${channel.id}`).set(bearer(tenant.adminToken));
+      const readOn = await request(ctx.app.url).get(`/api/channels/${channel.id}`).set(bearer(tenant.adminToken));
       expect(readOn.body.data).toMatchObject({ is_active: true, runtime_status: 'ready' });
     });
 
     it('when the QR login of a META channel is requested, then 400 CAPABILITY_NOT_SUPPORTED', async () => {
-      const qr = await request(app.url).get(`/api/channels/${channel.id}/qr`).set(bearer(tenant.adminToken));
+      const qr = await request(ctx.app.url).get(`/api/channels/${channel.id}/qr`).set(bearer(tenant.adminToken));
       expectErrorEnvelope(qr, 400, 'CAPABILITY_NOT_SUPPORTED');
-      const auth = await request(app.url).post(`/api/channels/${channel.id}/auth`).set(bearer(tenant.adminToken)).send({ sessionId: 'abc' });
+      const auth = await request(ctx.app.url).post(`/api/channels/${channel.id}/auth`).set(bearer(tenant.adminToken)).send({ sessionId: 'abc' });
       expectErrorEnvelope(auth, 400, 'CAPABILITY_NOT_SUPPORTED');
     });
 
     it('when the QR login of an unknown channel is requested, then 404', async () => {
-      const res = await request(app.url).get('/api/channels/6d1f6a0e-0000-4000-8000-000000000000/qr').set(bearer(tenant.adminToken));
+      const res = await request(ctx.app.url).get('/api/channels/6d1f6a0e-0000-4000-8000-000000000000/qr').set(bearer(tenant.adminToken));
       expectErrorEnvelope(res, 404, 'CHANNEL_NOT_FOUND');
     });
 
     it('when an unknown id is read, changed, activated or deleted, then 404', async () => {
       const id = '6d1f6a0e-0000-4000-8000-000000000000';
       for (const res of await Promise.all([
-        request(app.url).get(`/api/channels/${id}`).set(bearer(tenant.adminToken)),
-        request(app.url).put(`/api/channels/${id}`).set(bearer(tenant.adminToken)).send({ name: 'x' }),
-        request(app.url).put(`/api/channels/${id}/activate`).set(bearer(tenant.adminToken)),
-        request(app.url).delete(`/api/channels/${id}`).set(bearer(tenant.adminToken)),
+        request(ctx.app.url).get(`/api/channels/${id}`).set(bearer(tenant.adminToken)),
+        request(ctx.app.url).put(`/api/channels/${id}`).set(bearer(tenant.adminToken)).send({ name: 'x' }),
+        request(ctx.app.url).put(`/api/channels/${id}/activate`).set(bearer(tenant.adminToken)),
+        request(ctx.app.url).delete(`/api/channels/${id}`).set(bearer(tenant.adminToken)),
       ])) {
         expectErrorEnvelope(res, 404, 'CHANNEL_NOT_FOUND');
       }
@@ -454,22 +438,22 @@ describe('Channels API', () => {
 
   describe('logs', () => {
     it('when channels are created, fail, send and receive webhooks with logging on, then no log line holds a token or secret', async () => {
-      const verbose = await startTestApp({ META_GRAPH_BASE_URL: graph.url, LOG_LEVEL: 'trace' });
+      const verbose = await startTestApp({ META_GRAPH_BASE_URL: ctx.graph.url, LOG_LEVEL: 'trace' });
       const logs = captureLogs(verbose);
       try {
         const call = (method: 'get' | 'post' | 'put', path: string, body?: object) =>
           request(verbose.url)[method](path).set(bearer(tenant.adminToken)).send(body);
-        const rejected = await call('post', '/api/channels', metaBody({ credentials: { accessToken: 'EAAG-wrong-token-xyz', phoneNumberId: graph.phoneNumberId, appSecret: APP_SECRET } }));
+        const rejected = await call('post', '/api/channels', metaBody({ credentials: { accessToken: 'EAAG-wrong-token-xyz', phoneNumberId: ctx.graph.phoneNumberId, appSecret: APP_SECRET } }));
         expect(rejected.status).toBe(400);
-        graph.lookupStatus = 503;
+        ctx.graph.lookupStatus = 503;
         expect((await call('post', '/api/channels', metaBody())).status).toBe(502);
-        graph.lookupStatus = undefined;
+        ctx.graph.lookupStatus = undefined;
         const created = await call('post', '/api/channels', metaBody());
         expect(created.status).toBe(201);
         const channelId = created.body.data.id;
-        expect((await call('put', `/api/channels/${channelId}`, { credentials: { accessToken: graph.validToken, phoneNumberId: graph.phoneNumberId, appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN } })).status).toBe(200);
+        expect((await call('put', `/api/channels/${channelId}`, { credentials: { accessToken: ctx.graph.validToken, phoneNumberId: ctx.graph.phoneNumberId, appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN } })).status).toBe(200);
         expect((await postMetaFixture(verbose, 'text-message.json')).status).toBe(200);
-        graph.sendErrors.push({ status: 400, code: 131047, message: 'Re-engagement message' });
+        ctx.graph.sendErrors.push({ status: 400, code: 131047, message: 'Re-engagement message' });
         expect((await call('post', '/api/channels/messages', { channel_id: channelId, to: '15557770123', message: 'uno' })).status).toBe(201);
         expect((await call('post', '/api/channels/messages', { channel_id: channelId, to: '15557770123', message: 'dos' })).status).toBe(201);
         expect((await request(verbose.url).get(`/webhooks/meta/${channelId}`).query({ 'hub.mode': 'subscribe', 'hub.verify_token': VERIFY_TOKEN, 'hub.challenge': '42' })).status).toBe(200);
@@ -479,7 +463,7 @@ describe('Channels API', () => {
       }
       expect(logs.lines.length).toBeGreaterThan(5);
       const text = logs.lines.join('');
-      for (const secret of [graph.validToken, 'EAAG-wrong-token-xyz', APP_SECRET, VERIFY_TOKEN, tenant.adminToken]) {
+      for (const secret of [ctx.graph.validToken, 'EAAG-wrong-token-xyz', APP_SECRET, VERIFY_TOKEN, tenant.adminToken]) {
         expect(text).not.toContain(secret);
       }
     });

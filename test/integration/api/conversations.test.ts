@@ -1,35 +1,20 @@
 import request from 'supertest';
-import { bearer, createConversation, errorFields, expectErrorEnvelope, metaTextWebhook, sendMessage, tableCounts, useIsolatedDatabase } from '../../support/api-helpers';
-import { FakeGraphApi } from '../../support/fake-graph-api';
+import { bearer, createConversation, errorFields, expectErrorEnvelope, metaTextWebhook, sendMessage, tableCounts } from '../../support/api-helpers';
 import { createMetaChannel, createTenant, postMetaWebhook, type Tenant } from '../../support/scenario';
-import { resetDatabase, sql, startTestApp, type TestApp } from '../../support/test-app';
+import { useAppWithGraph } from '../../support/suite';
+import { sql } from '../../support/test-app';
 
 describe('Conversations API', () => {
-  let app: TestApp;
-  let graph: FakeGraphApi;
+  const ctx = useAppWithGraph({ isolatedDatabase: true });
   let tenant: Tenant;
   let channel: { id: string };
-  let dropDatabase: () => Promise<void>;
 
-  beforeAll(async () => {
-    dropDatabase = await useIsolatedDatabase();
-    graph = await new FakeGraphApi().start();
-    app = await startTestApp({ META_GRAPH_BASE_URL: graph.url });
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await graph?.stop();
-    await dropDatabase?.();
-  });
   beforeEach(async () => {
-    await resetDatabase();
-    graph.requests.length = 0;
-    graph.sendErrors = [];
-    tenant = await createTenant(app);
-    channel = await createMetaChannel(app, graph, tenant);
+    tenant = await createTenant(ctx.app);
+    channel = await createMetaChannel(ctx.app, ctx.graph, tenant);
   });
 
-  const api = () => request(app.url);
+  const api = () => request(ctx.app.url);
   const admin = () => bearer(tenant.adminToken);
 
   describe('create', () => {
@@ -67,12 +52,12 @@ describe('Conversations API', () => {
 
     it("when the channel has a default agent, then a new conversation is assigned to it", async () => {
       await api().put(`/api/channels/${channel.id}`).set(admin()).send({ default_agent_id: tenant.agentId }).expect(200);
-      const conversation = await createConversation(app, tenant.adminToken, { channel_id: channel.id, external_id: '15557770123' });
+      const conversation = await createConversation(ctx.app, tenant.adminToken, { channel_id: channel.id, external_id: '15557770123' });
       expect(conversation).toMatchObject({ assigned_agent_id: tenant.agentId });
     });
 
     it('when a second open conversation is opened for the same channel and external_id, then 409 and only one is stored', async () => {
-      const first = await createConversation(app, tenant.adminToken, { channel_id: channel.id, external_id: '15557770123' });
+      const first = await createConversation(ctx.app, tenant.adminToken, { channel_id: channel.id, external_id: '15557770123' });
       const res = await api().post('/api/channels/conversations').set(admin()).send({ channel_id: channel.id, external_id: '15557770123' });
       expectErrorEnvelope(res, 409, 'CONVERSATION_ALREADY_OPEN');
       const pending = await api().post('/api/channels/conversations').set(admin()).send({ channel_id: channel.id, external_id: '15557770123', status: 'pending' });
@@ -89,7 +74,7 @@ describe('Conversations API', () => {
     });
 
     it('when the open conversation is closed, then a new one can be opened for the same customer and the closed one is kept', async () => {
-      const first = await createConversation(app, tenant.adminToken, { channel_id: channel.id, external_id: '15557770123' });
+      const first = await createConversation(ctx.app, tenant.adminToken, { channel_id: channel.id, external_id: '15557770123' });
       const closed = await api().put(`/api/channels/conversations/${first.id}`).set(admin()).send({ status: 'closed' });
       expect(closed.status).toBe(200);
       const second = await api().post('/api/channels/conversations').set(admin()).send({ channel_id: channel.id, external_id: '15557770123' });
@@ -103,9 +88,9 @@ describe('Conversations API', () => {
     });
 
     it('when a closed conversation is reopened while another is open for the same customer, then 409 and it stays closed', async () => {
-      const first = await createConversation(app, tenant.adminToken, { channel_id: channel.id, external_id: '15557770123' });
+      const first = await createConversation(ctx.app, tenant.adminToken, { channel_id: channel.id, external_id: '15557770123' });
       await api().put(`/api/channels/conversations/${first.id}`).set(admin()).send({ status: 'closed' }).expect(200);
-      await createConversation(app, tenant.adminToken, { channel_id: channel.id, external_id: '15557770123' });
+      await createConversation(ctx.app, tenant.adminToken, { channel_id: channel.id, external_id: '15557770123' });
       const res = await api().put(`/api/channels/conversations/${first.id}`).set(admin()).send({ status: 'open' });
       expectErrorEnvelope(res, 409, 'CONVERSATION_ALREADY_OPEN');
       expect(await sql('SELECT status FROM conversations WHERE id = $1', [first.id])).toEqual([{ status: 'closed' }]);
@@ -138,7 +123,7 @@ describe('Conversations API', () => {
   describe('update and assignment', () => {
     let conversation: { id: string };
     beforeEach(async () => {
-      conversation = await createConversation(app, tenant.adminToken, { channel_id: channel.id, external_id: '15557770123' });
+      conversation = await createConversation(ctx.app, tenant.adminToken, { channel_id: channel.id, external_id: '15557770123' });
     });
 
     it('when the status and participant are changed, then 200 and the change is stored', async () => {
@@ -183,7 +168,7 @@ describe('Conversations API', () => {
     });
 
     it('when the agent is not in the company (or does not exist), then 400 naming agent_id and nothing is assigned', async () => {
-      const other = await createTenant(app, 'Other');
+      const other = await createTenant(ctx.app, 'Other');
       for (const agentId of [other.agentId, 999999]) {
         const res = await api().put(`/api/channels/conversations/${conversation.id}/assign-agent`).set(admin()).send({ agent_id: agentId });
         expectErrorEnvelope(res, 400, 'INVALID_AGENT');
@@ -221,16 +206,16 @@ describe('Conversations API', () => {
   describe('list', () => {
     let ids: Record<string, string>;
     beforeEach(async () => {
-      const open1 = await createConversation(app, tenant.adminToken, { channel_id: channel.id, external_id: '15550000001' });
-      const open2 = await createConversation(app, tenant.adminToken, { channel_id: channel.id, external_id: '15550000002', assigned_agent_id: tenant.agentId });
-      const pending = await createConversation(app, tenant.adminToken, { channel_id: channel.id, external_id: '15550000003', status: 'pending' });
-      const closed = await createConversation(app, tenant.adminToken, { channel_id: channel.id, external_id: '15550000001', status: 'closed', assigned_agent_id: tenant.agentId });
+      const open1 = await createConversation(ctx.app, tenant.adminToken, { channel_id: channel.id, external_id: '15550000001' });
+      const open2 = await createConversation(ctx.app, tenant.adminToken, { channel_id: channel.id, external_id: '15550000002', assigned_agent_id: tenant.agentId });
+      const pending = await createConversation(ctx.app, tenant.adminToken, { channel_id: channel.id, external_id: '15550000003', status: 'pending' });
+      const closed = await createConversation(ctx.app, tenant.adminToken, { channel_id: channel.id, external_id: '15550000001', status: 'closed', assigned_agent_id: tenant.agentId });
       // A second channel of the same company, stored directly (the fake serves one phone number).
       const [other] = await sql<{ id: string }>(
         `INSERT INTO channels (company_id, name, type, provider, is_active, provider_account) VALUES ($1, 'SMS', 'SMS', 'TWILIO', true, '+15550009999') RETURNING id`,
         [tenant.companyId],
       );
-      const onOther = await createConversation(app, tenant.adminToken, { channel_id: other.id, external_id: '15550000001' });
+      const onOther = await createConversation(ctx.app, tenant.adminToken, { channel_id: other.id, external_id: '15550000001' });
       ids = { open1: open1.id, open2: open2.id, pending: pending.id, closed: closed.id, onOther: onOther.id, otherChannel: other.id };
       // Distinct, known creation times so the sort is checkable.
       const order = [ids.open1, ids.open2, ids.pending, ids.closed, ids.onOther];
@@ -318,11 +303,11 @@ describe('Conversations API', () => {
       // Days before now, so the reply (timestamp = now) is always the newest.
       const t = (day: number) => Math.floor(Date.now() / 1000) - (10 - day) * 86_400;
       for (const [id, day] of [['wamid.B', 2], ['wamid.C', 3], ['wamid.A', 1]] as const) {
-        const res = await postMetaWebhook(app, metaTextWebhook({ id, timestamp: t(day), text: `text ${id}` }));
+        const res = await postMetaWebhook(ctx.app, metaTextWebhook({ id, timestamp: t(day), text: `text ${id}` }));
         expect(res.status).toBe(200);
       }
       const [conversation] = await sql<{ id: string }>('SELECT id FROM conversations');
-      const sent = await sendMessage(app, tenant.adminToken, { conversation_id: conversation.id, message: 'reply' });
+      const sent = await sendMessage(ctx.app, tenant.adminToken, { conversation_id: conversation.id, message: 'reply' });
       expect(sent.status).toBe(201);
       return { conversationId: conversation.id, replyId: sent.body.data.id as string };
     }
@@ -357,8 +342,8 @@ describe('Conversations API', () => {
 
     it('when another conversation has messages, then they are not in this list', async () => {
       const { conversationId } = await seed();
-      const other = await createConversation(app, tenant.adminToken, { channel_id: channel.id, external_id: '15550004444' });
-      await sendMessage(app, tenant.adminToken, { conversation_id: other.id, message: 'elsewhere' }).expect(201);
+      const other = await createConversation(ctx.app, tenant.adminToken, { channel_id: channel.id, external_id: '15550004444' });
+      await sendMessage(ctx.app, tenant.adminToken, { conversation_id: other.id, message: 'elsewhere' }).expect(201);
       const res = await api().get(`/api/channels/conversations/${conversationId}/messages`).set(admin());
       expect(res.body.data.items.map((m: any) => m.message)).not.toContain('elsewhere');
       expect(res.body.data.items.every((m: any) => m.conversation_id === conversationId)).toBe(true);
@@ -369,7 +354,7 @@ describe('Conversations API', () => {
     it.each([[{ sortBy: 'status' }, 'sortBy'], [{ limit: 500 }, 'limit'], [{ sortDir: 'sideways' }, 'sortDir']])(
       'when the messages query is %j, then 400 naming %s',
       async (query, field) => {
-        const conversation = await createConversation(app, tenant.adminToken, { channel_id: channel.id, external_id: '15557770123' });
+        const conversation = await createConversation(ctx.app, tenant.adminToken, { channel_id: channel.id, external_id: '15557770123' });
         const res = await api().get(`/api/channels/conversations/${conversation.id}/messages`).set(admin()).query(query);
         expectErrorEnvelope(res, 400, 'VALIDATION_ERROR');
         expect(errorFields(res)).toContain(field);

@@ -1,42 +1,25 @@
 import request from 'supertest';
-import { bearer, createConversation, errorFields, expectErrorEnvelope, sendMessage, tableCounts, useIsolatedDatabase } from '../../support/api-helpers';
-import { FakeGraphApi } from '../../support/fake-graph-api';
+import { bearer, createConversation, errorFields, expectErrorEnvelope, sendMessage, tableCounts } from '../../support/api-helpers';
 import { createMetaChannel, createTenant, postMetaFixture, type Tenant } from '../../support/scenario';
-import { resetDatabase, sql, startTestApp, type TestApp } from '../../support/test-app';
+import { useAppWithGraph } from '../../support/suite';
+import { sql } from '../../support/test-app';
 
 const CUSTOMER = '15557770123';
 
 describe('Messages API', () => {
-  let app: TestApp;
-  let graph: FakeGraphApi;
+  const ctx = useAppWithGraph({ isolatedDatabase: true });
   let tenant: Tenant;
   let channel: { id: string };
-  let dropDatabase: () => Promise<void>;
 
-  beforeAll(async () => {
-    dropDatabase = await useIsolatedDatabase();
-    graph = await new FakeGraphApi().start();
-    app = await startTestApp({ META_GRAPH_BASE_URL: graph.url });
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await graph?.stop();
-    await dropDatabase?.();
-  });
   beforeEach(async () => {
-    await resetDatabase();
-    graph.requests.length = 0;
-    graph.sendErrors = [];
-    // The fake answers its first send of a run with the fixture id (wamid.FIXTURE.OUT.1); start each test afresh.
-    (graph as unknown as { counter: number }).counter = 0;
-    tenant = await createTenant(app);
-    channel = await createMetaChannel(app, graph, tenant);
-    graph.requests.length = 0;
+    tenant = await createTenant(ctx.app);
+    channel = await createMetaChannel(ctx.app, ctx.graph, tenant);
+    ctx.graph.requests.length = 0;
   });
 
   const admin = () => bearer(tenant.adminToken);
   async function openConversation() {
-    expect((await postMetaFixture(app, 'text-message.json')).status).toBe(200);
+    expect((await postMetaFixture(ctx.app, 'text-message.json')).status).toBe(200);
     const [conversation] = await sql<{ id: string }>('SELECT id FROM conversations');
     return conversation;
   }
@@ -45,7 +28,7 @@ describe('Messages API', () => {
     it('when a text is sent into a conversation, then 201 SENT with the provider id, stored, and exactly one Graph call with the documented request', async () => {
       const conversation = await openConversation();
       const text = 'Hola Maria, ya revisamos tu pedido';
-      const res = await sendMessage(app, tenant.agentToken, { conversation_id: conversation.id, message: text, metadata: { ticket: 'T-1' } });
+      const res = await sendMessage(ctx.app, tenant.agentToken, { conversation_id: conversation.id, message: text, metadata: { ticket: 'T-1' } });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({
         success: true,
@@ -67,10 +50,10 @@ describe('Messages API', () => {
         },
       });
 
-      const sends = graph.sends();
+      const sends = ctx.graph.sends();
       expect(sends).toHaveLength(1);
       expect(sends[0].path).toBe('/v21.0/410000000000001/messages');
-      expect(sends[0].headers.authorization).toBe(`Bearer ${graph.validToken}`);
+      expect(sends[0].headers.authorization).toBe(`Bearer ${ctx.graph.validToken}`);
       expect(sends[0].body).toEqual({ messaging_product: 'whatsapp', recipient_type: 'individual', to: CUSTOMER, type: 'text', text: { preview_url: false, body: text } });
 
       const rows = await sql(`SELECT id, status, external_id, direction, "to", message, conversation_id, company_id FROM messages WHERE direction = 'outgoing'`);
@@ -82,17 +65,17 @@ describe('Messages API', () => {
     });
 
     it('when sent by channel_id and to with no open conversation, then a conversation is opened for the recipient and the text goes to the normalised number', async () => {
-      const res = await sendMessage(app, tenant.adminToken, { channel_id: channel.id, to: '+1 (555) 777-0123', message: 'Hola' });
+      const res = await sendMessage(ctx.app, tenant.adminToken, { channel_id: channel.id, to: '+1 (555) 777-0123', message: 'Hola' });
       expect(res.status).toBe(201);
       expect(res.body.data).toMatchObject({ status: 'SENT', to: CUSTOMER, channel_id: channel.id });
       const conversations = await sql('SELECT id, status, external_id, company_id, channel_id FROM conversations');
       expect(conversations).toEqual([{ id: res.body.data.conversation_id, status: 'open', external_id: CUSTOMER, company_id: tenant.companyId, channel_id: channel.id }]);
-      expect(graph.sends().map((s) => s.body.to)).toEqual([CUSTOMER]);
+      expect(ctx.graph.sends().map((s) => s.body.to)).toEqual([CUSTOMER]);
     });
 
     it('when sent by channel_id and to while the customer has an open conversation, then that conversation is used', async () => {
       const conversation = await openConversation();
-      const res = await sendMessage(app, tenant.adminToken, { channel_id: channel.id, to: CUSTOMER, message: 'Hola' });
+      const res = await sendMessage(ctx.app, tenant.adminToken, { channel_id: channel.id, to: CUSTOMER, message: 'Hola' });
       expect(res.status).toBe(201);
       expect(res.body.data.conversation_id).toBe(conversation.id);
       expect(await sql('SELECT id FROM conversations')).toEqual([{ id: conversation.id }]);
@@ -101,8 +84,8 @@ describe('Messages API', () => {
 
     it('when the customer\'s only conversation is closed and a text is sent by channel_id and to, then a new open conversation is used', async () => {
       const conversation = await openConversation();
-      await request(app.url).put(`/api/channels/conversations/${conversation.id}`).set(admin()).send({ status: 'closed' }).expect(200);
-      const res = await sendMessage(app, tenant.adminToken, { channel_id: channel.id, to: CUSTOMER, message: 'Hola de nuevo' });
+      await request(ctx.app.url).put(`/api/channels/conversations/${conversation.id}`).set(admin()).send({ status: 'closed' }).expect(200);
+      const res = await sendMessage(ctx.app, tenant.adminToken, { channel_id: channel.id, to: CUSTOMER, message: 'Hola de nuevo' });
       expect(res.status).toBe(201);
       expect(res.body.data.conversation_id).not.toBe(conversation.id);
       expect(await sql('SELECT status FROM conversations ORDER BY created_at')).toEqual([{ status: 'closed' }, { status: 'open' }]);
@@ -113,14 +96,14 @@ describe('Messages API', () => {
       [400, 130429, 'Rate limit hit'],
     ])('when the Graph API answers %i with code %i, then 201 with status FAILED, the code and reason returned and stored', async (status, code, reason) => {
       const conversation = await openConversation();
-      graph.sendErrors.push({ status, code, message: reason });
-      const res = await sendMessage(app, tenant.adminToken, { conversation_id: conversation.id, message: 'Hola' });
+      ctx.graph.sendErrors.push({ status, code, message: reason });
+      const res = await sendMessage(ctx.app, tenant.adminToken, { conversation_id: conversation.id, message: 'Hola' });
       expect(res.status).toBe(201);
       expect(res.body.success).toBe(true);
       expect(res.body.data).toMatchObject({ status: 'FAILED', error_code: String(code), error_message: expect.stringContaining(reason), external_id: null });
       expect(res.body.message).toContain(String(code));
       expect(res.body.message).toContain(reason);
-      expect(graph.sends()).toHaveLength(1);
+      expect(ctx.graph.sends()).toHaveLength(1);
       expect(await sql(`SELECT status, error_code, error_message, external_id FROM messages WHERE direction = 'outgoing'`)).toEqual([
         { status: 'FAILED', error_code: String(code), error_message: expect.stringContaining(reason), external_id: null },
       ]);
@@ -128,9 +111,9 @@ describe('Messages API', () => {
 
     it('when a send failed, then the next send in the same conversation still goes out', async () => {
       const conversation = await openConversation();
-      graph.sendErrors.push({ status: 400, code: 131047, message: 'Re-engagement message' });
-      expect((await sendMessage(app, tenant.adminToken, { conversation_id: conversation.id, message: 'one' })).body.data.status).toBe('FAILED');
-      const second = await sendMessage(app, tenant.adminToken, { conversation_id: conversation.id, message: 'two' });
+      ctx.graph.sendErrors.push({ status: 400, code: 131047, message: 'Re-engagement message' });
+      expect((await sendMessage(ctx.app, tenant.adminToken, { conversation_id: conversation.id, message: 'one' })).body.data.status).toBe('FAILED');
+      const second = await sendMessage(ctx.app, tenant.adminToken, { conversation_id: conversation.id, message: 'two' });
       expect(second.body.data.status).toBe('SENT');
       expect(await sql(`SELECT message, status FROM messages WHERE direction = 'outgoing' ORDER BY created_at`)).toEqual([
         { message: 'one', status: 'FAILED' },
@@ -140,49 +123,49 @@ describe('Messages API', () => {
 
     it('when the channel is deactivated and a text is sent into its conversation, then 409 CHANNEL_INACTIVE, nothing is stored and nothing is sent', async () => {
       const conversation = await openConversation();
-      await request(app.url).put(`/api/channels/${channel.id}/deactivate`).set(admin()).expect(200);
+      await request(ctx.app.url).put(`/api/channels/${channel.id}/deactivate`).set(admin()).expect(200);
       const before = await tableCounts();
-      const res = await sendMessage(app, tenant.adminToken, { conversation_id: conversation.id, message: 'Hola' });
+      const res = await sendMessage(ctx.app, tenant.adminToken, { conversation_id: conversation.id, message: 'Hola' });
       expectErrorEnvelope(res, 409, 'CHANNEL_INACTIVE');
       expect(await tableCounts()).toEqual(before);
-      expect(graph.sends()).toHaveLength(0);
+      expect(ctx.graph.sends()).toHaveLength(0);
     });
 
     it('when the channel is deactivated and a text is sent by channel_id to a new number, then 409 CHANNEL_INACTIVE and no conversation is left behind', async () => {
-      await request(app.url).put(`/api/channels/${channel.id}/deactivate`).set(admin()).expect(200);
+      await request(ctx.app.url).put(`/api/channels/${channel.id}/deactivate`).set(admin()).expect(200);
       const before = await tableCounts();
-      const res = await sendMessage(app, tenant.adminToken, { channel_id: channel.id, to: '15550001111', message: 'Hola' });
+      const res = await sendMessage(ctx.app, tenant.adminToken, { channel_id: channel.id, to: '15550001111', message: 'Hola' });
       expectErrorEnvelope(res, 409, 'CHANNEL_INACTIVE');
       expect(await tableCounts()).toEqual(before);
       expect(await sql(`SELECT external_id FROM conversations WHERE external_id = '15550001111'`)).toEqual([]);
-      expect(graph.sends()).toHaveLength(0);
+      expect(ctx.graph.sends()).toHaveLength(0);
     });
 
     it('when many texts are sent at once by channel_id to a new number, then they all go out in one conversation', async () => {
-      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => sendMessage(app, tenant.adminToken, { channel_id: channel.id, to: '15550002222', message: `m${i}` })));
+      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => sendMessage(ctx.app, tenant.adminToken, { channel_id: channel.id, to: '15550002222', message: `m${i}` })));
       expect(results.map((r) => r.status)).toEqual(Array(6).fill(201));
       const conversations = await sql(`SELECT id FROM conversations WHERE external_id = '15550002222'`);
       expect(conversations).toHaveLength(1);
       expect(new Set(results.map((r) => r.body.data.conversation_id))).toEqual(new Set([conversations[0].id]));
-      expect(graph.sends()).toHaveLength(6);
+      expect(ctx.graph.sends()).toHaveLength(6);
     });
 
     it('when the conversation is closed, then 409 CONVERSATION_CLOSED, nothing is stored and nothing is sent', async () => {
       const conversation = await openConversation();
-      await request(app.url).put(`/api/channels/conversations/${conversation.id}`).set(admin()).send({ status: 'closed' }).expect(200);
+      await request(ctx.app.url).put(`/api/channels/conversations/${conversation.id}`).set(admin()).send({ status: 'closed' }).expect(200);
       const before = await tableCounts();
-      const res = await sendMessage(app, tenant.adminToken, { conversation_id: conversation.id, message: 'Hola' });
+      const res = await sendMessage(ctx.app, tenant.adminToken, { conversation_id: conversation.id, message: 'Hola' });
       expectErrorEnvelope(res, 409, 'CONVERSATION_CLOSED');
       expect(await tableCounts()).toEqual(before);
-      expect(graph.sends()).toHaveLength(0);
+      expect(ctx.graph.sends()).toHaveLength(0);
     });
 
     it('when the channel was deleted, then sending into its conversation is 404 and nothing is sent', async () => {
       const conversation = await openConversation();
-      await request(app.url).delete(`/api/channels/${channel.id}`).set(admin()).expect(200);
-      const res = await sendMessage(app, tenant.adminToken, { conversation_id: conversation.id, message: 'Hola' });
+      await request(ctx.app.url).delete(`/api/channels/${channel.id}`).set(admin()).expect(200);
+      const res = await sendMessage(ctx.app, tenant.adminToken, { conversation_id: conversation.id, message: 'Hola' });
       expectErrorEnvelope(res, 404);
-      expect(graph.sends()).toHaveLength(0);
+      expect(ctx.graph.sends()).toHaveLength(0);
       expect(await sql(`SELECT id FROM messages WHERE direction = 'outgoing'`)).toHaveLength(0);
     });
 
@@ -200,32 +183,32 @@ describe('Messages API', () => {
       const conversation = await openConversation();
       const patched = JSON.parse(JSON.stringify(body).replace('6d1f6a0e-0000-4000-8000-000000000000', conversation.id).replace('6d1f6a0e-0000-4000-8000-000000000001', channel.id));
       const before = await tableCounts();
-      const res = await sendMessage(app, tenant.adminToken, patched);
+      const res = await sendMessage(ctx.app, tenant.adminToken, patched);
       expectErrorEnvelope(res, 400, 'VALIDATION_ERROR');
       expect(res.body.errors?.length).toBeGreaterThan(0);
       expect(await tableCounts()).toEqual(before);
-      expect(graph.sends()).toHaveLength(0);
+      expect(ctx.graph.sends()).toHaveLength(0);
     });
 
     it('when the message is exactly 4096 characters, then it is sent whole', async () => {
       const conversation = await openConversation();
-      const res = await sendMessage(app, tenant.adminToken, { conversation_id: conversation.id, message: 'a'.repeat(4096) });
+      const res = await sendMessage(ctx.app, tenant.adminToken, { conversation_id: conversation.id, message: 'a'.repeat(4096) });
       expect(res.status).toBe(201);
-      expect(graph.sends()[0].body.text.body).toHaveLength(4096);
+      expect(ctx.graph.sends()[0].body.text.body).toHaveLength(4096);
     });
 
     it('when the recipient is not a phone number on a WhatsApp channel, then 400 naming to and no conversation is opened', async () => {
-      const res = await sendMessage(app, tenant.adminToken, { channel_id: channel.id, to: 'maria@example.test', message: 'Hola' });
+      const res = await sendMessage(ctx.app, tenant.adminToken, { channel_id: channel.id, to: 'maria@example.test', message: 'Hola' });
       expectErrorEnvelope(res, 400);
       expect(errorFields(res)).toContain('to');
       expect(await tableCounts()).toMatchObject({ conversations: 0, messages: 0 });
-      expect(graph.sends()).toHaveLength(0);
+      expect(ctx.graph.sends()).toHaveLength(0);
     });
 
     it('when the conversation or channel is unknown, then 404 and nothing is sent', async () => {
-      expectErrorEnvelope(await sendMessage(app, tenant.adminToken, { conversation_id: '6d1f6a0e-0000-4000-8000-000000000000', message: 'x' }), 404, 'CONVERSATION_NOT_FOUND');
-      expectErrorEnvelope(await sendMessage(app, tenant.adminToken, { channel_id: '6d1f6a0e-0000-4000-8000-000000000000', to: CUSTOMER, message: 'x' }), 404, 'CHANNEL_NOT_FOUND');
-      expect(graph.sends()).toHaveLength(0);
+      expectErrorEnvelope(await sendMessage(ctx.app, tenant.adminToken, { conversation_id: '6d1f6a0e-0000-4000-8000-000000000000', message: 'x' }), 404, 'CONVERSATION_NOT_FOUND');
+      expectErrorEnvelope(await sendMessage(ctx.app, tenant.adminToken, { channel_id: '6d1f6a0e-0000-4000-8000-000000000000', to: CUSTOMER, message: 'x' }), 404, 'CHANNEL_NOT_FOUND');
+      expect(ctx.graph.sends()).toHaveLength(0);
       expect(await tableCounts()).toMatchObject({ conversations: 0, messages: 0 });
     });
   });
@@ -234,22 +217,22 @@ describe('Messages API', () => {
     let sentId: string;
     beforeEach(async () => {
       const conversation = await openConversation();
-      const res = await sendMessage(app, tenant.adminToken, { conversation_id: conversation.id, message: 'Hola' });
+      const res = await sendMessage(ctx.app, tenant.adminToken, { conversation_id: conversation.id, message: 'Hola' });
       expect(res.status).toBe(201);
       sentId = res.body.data.id;
     });
-    const putStatus = (id: string, status: string) => request(app.url).put(`/api/channels/messages/${id}/status`).set(admin()).send({ status });
+    const putStatus = (id: string, status: string) => request(ctx.app.url).put(`/api/channels/messages/${id}/status`).set(admin()).send({ status });
     const stored = async (id: string) => (await sql('SELECT status, updated_at FROM messages WHERE id = $1', [id]))[0];
 
     it('when a message is read, then 200 with its fields', async () => {
-      const res = await request(app.url).get(`/api/channels/messages/${sentId}`).set(bearer(tenant.agentToken));
+      const res = await request(ctx.app.url).get(`/api/channels/messages/${sentId}`).set(bearer(tenant.agentToken));
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ success: true, data: { id: sentId, status: 'SENT', direction: 'outgoing', message: 'Hola', external_id: 'wamid.FIXTURE.OUT.1', attachments: [] } });
     });
 
     it('when an unknown message is read or changed, then 404', async () => {
       const id = '6d1f6a0e-0000-4000-8000-000000000000';
-      expectErrorEnvelope(await request(app.url).get(`/api/channels/messages/${id}`).set(admin()), 404, 'MESSAGE_NOT_FOUND');
+      expectErrorEnvelope(await request(ctx.app.url).get(`/api/channels/messages/${id}`).set(admin()), 404, 'MESSAGE_NOT_FOUND');
       expectErrorEnvelope(await putStatus(id, 'READ'), 404, 'MESSAGE_NOT_FOUND');
     });
 
@@ -300,7 +283,7 @@ describe('Messages API', () => {
 
     it.each([[{ status: 'SEEN' }], [{}], [{ status: 'READ', extra: 1 }]])('when the status body is %j, then 400 and nothing changes', async (body) => {
       const before = await stored(sentId);
-      const res = await request(app.url).put(`/api/channels/messages/${sentId}/status`).set(admin()).send(body);
+      const res = await request(ctx.app.url).put(`/api/channels/messages/${sentId}/status`).set(admin()).send(body);
       expectErrorEnvelope(res, 400, 'VALIDATION_ERROR');
       expect(await stored(sentId)).toEqual(before);
     });

@@ -1,28 +1,17 @@
 import jwt from 'jsonwebtoken';
-import { FakeGraphApi } from '../../support/fake-graph-api';
 import { createMetaChannel, createTenant, postMetaFixture, type Tenant } from '../../support/scenario';
 import { collect, connectSocket, waitFor } from '../../support/socket-client';
-import { resetDatabase, startTestApp, type TestApp } from '../../support/test-app';
+import { useAppWithGraph } from '../../support/suite';
 
 describe('/message namespace', () => {
-  let app: TestApp;
-  let graph: FakeGraphApi;
+  const ctx = useAppWithGraph();
   let a: Tenant;
   let b: Tenant;
 
-  beforeAll(async () => {
-    graph = await new FakeGraphApi().start();
-    app = await startTestApp({ META_GRAPH_BASE_URL: graph.url });
-  });
-  afterAll(async () => {
-    await app.stop();
-    await graph.stop();
-  });
   beforeEach(async () => {
-    await resetDatabase();
-    a = await createTenant(app, 'Acme');
-    b = await createTenant(app, 'Bravo');
-    await createMetaChannel(app, graph, a);
+    a = await createTenant(ctx.app, 'Acme');
+    b = await createTenant(ctx.app, 'Bravo');
+    await createMetaChannel(ctx.app, ctx.graph, a);
   });
 
   it.each([
@@ -31,7 +20,7 @@ describe('/message namespace', () => {
     ['token query parameter', { query: 'T' }],
   ])('when the token comes in the %s, then the socket connects', async (_where, opts) => {
     const withToken = Object.fromEntries(Object.entries(opts).map(([k]) => [k, a.agentToken]));
-    const socket = await connectSocket(app.url, '/message', withToken);
+    const socket = await connectSocket(ctx.app.url, '/message', withToken);
     expect(socket.connected).toBe(true);
     socket.close();
   });
@@ -47,15 +36,15 @@ describe('/message namespace', () => {
     ['alg none', `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims, type: 'access', exp: Math.floor(Date.now() / 1000) + 3600 })}.`],
     ['a refresh token', jwt.sign({ ...claims, type: 'refresh' }, secret, { expiresIn: '1h' })],
   ])('when the token is %s, then the connection is refused with a Token error', async (_what, token) => {
-    await expect(connectSocket(app.url, '/message', { token })).rejects.toThrow(/Token/);
+    await expect(connectSocket(ctx.app.url, '/message', { token })).rejects.toThrow(/Token/);
   });
 
   it('when a message arrives for company A, then A sockets receive it and B sockets do not', async () => {
-    const socketA = await connectSocket(app.url, '/message', { token: a.agentToken });
-    const socketB = await connectSocket(app.url, '/message', { token: b.adminToken });
+    const socketA = await connectSocket(ctx.app.url, '/message', { token: a.agentToken });
+    const socketB = await connectSocket(ctx.app.url, '/message', { token: b.adminToken });
     const gotA = collect(socketA, 'message_received');
     const gotB = collect(socketB, 'message_received');
-    expect((await postMetaFixture(app, 'text-message.json')).status).toBe(200);
+    expect((await postMetaFixture(ctx.app, 'text-message.json')).status).toBe(200);
     await waitFor(() => gotA.length === 1);
     await new Promise((r) => setTimeout(r, 200));
     socketA.close();
@@ -66,9 +55,9 @@ describe('/message namespace', () => {
   });
 
   it('when a superadmin is connected, then it receives every company\'s messages', async () => {
-    const root = await connectSocket(app.url, '/message', { token: app.token({ sub: 1, company_id: b.companyId, role: 'superadmin' }) });
+    const root = await connectSocket(ctx.app.url, '/message', { token: ctx.app.token({ sub: 1, company_id: b.companyId, role: 'superadmin' }) });
     const got = collect(root, 'message_received');
-    await postMetaFixture(app, 'text-message.json');
+    await postMetaFixture(ctx.app, 'text-message.json');
     await waitFor(() => got.length === 1);
     root.close();
     expect(got[0].message.company_id).toBe(a.companyId);

@@ -1,29 +1,20 @@
 import request from 'supertest';
-import { FakeGraphApi } from '../../support/fake-graph-api';
 import { fixture } from '../../support/fixtures';
 import { createMetaChannel, createTenant, postMetaFixture, postMetaWebhook, type Tenant } from '../../support/scenario';
 import { collect, connectSocket, waitFor } from '../../support/socket-client';
-import { resetDatabase, sql, startTestApp, type TestApp } from '../../support/test-app';
+import { useAppWithGraph } from '../../support/suite';
+import { sql } from '../../support/test-app';
 
 describe('Meta status webhooks', () => {
-  let app: TestApp;
-  let graph: FakeGraphApi;
+  const ctx = useAppWithGraph();
   let tenant: Tenant;
 
-  beforeAll(async () => {
-    graph = await new FakeGraphApi().start();
-    app = await startTestApp({ META_GRAPH_BASE_URL: graph.url });
-  });
-  afterAll(async () => {
-    await app.stop();
-    await graph.stop();
-  });
 
   /** A reply sent through the API: the fake Graph API gives it wamid.FIXTURE.OUT.1 (the fixtures' id). */
   async function sendReply(): Promise<string> {
-    await postMetaFixture(app, 'text-message.json');
+    await postMetaFixture(ctx.app, 'text-message.json');
     const [conv] = await sql('SELECT id FROM conversations');
-    const res = await request(app.url).post('/api/channels/messages').set('Authorization', `Bearer ${tenant.agentToken}`).send({ conversation_id: conv.id, message: 'Claro, te ayudo' });
+    const res = await request(ctx.app.url).post('/api/channels/messages').set('Authorization', `Bearer ${tenant.agentToken}`).send({ conversation_id: conv.id, message: 'Claro, te ayudo' });
     expect(res.status).toBe(201);
     expect(res.body.data).toMatchObject({ status: 'SENT', external_id: 'wamid.FIXTURE.OUT.1' });
     return res.body.data.id;
@@ -32,27 +23,24 @@ describe('Meta status webhooks', () => {
   const statusOf = async (id: string) => (await sql('SELECT status, error_code, error_message FROM messages WHERE id = $1', [id]))[0];
 
   beforeEach(async () => {
-    await resetDatabase();
-    graph = await graph.stop().then(() => new FakeGraphApi().start());
-    await app.stop();
-    app = await startTestApp({ META_GRAPH_BASE_URL: graph.url });
-    tenant = await createTenant(app);
-    await createMetaChannel(app, graph, tenant);
+    await ctx.restartApp();
+    tenant = await createTenant(ctx.app);
+    await createMetaChannel(ctx.app, ctx.graph, tenant);
   });
 
   it('when sent, delivered and read arrive in order, then the message ends READ', async () => {
     const id = await sendReply();
-    for (const f of ['status-sent.json', 'status-delivered.json', 'status-read.json']) expect((await postMetaFixture(app, f)).status).toBe(200);
+    for (const f of ['status-sent.json', 'status-delivered.json', 'status-read.json']) expect((await postMetaFixture(ctx.app, f)).status).toBe(200);
     expect((await statusOf(id)).status).toBe('READ');
   });
 
   it('when delivered arrives after read, then the message stays READ and no status is emitted for it', async () => {
     const id = await sendReply();
-    const socket = await connectSocket(app.url, '/message', { token: tenant.agentToken });
+    const socket = await connectSocket(ctx.app.url, '/message', { token: tenant.agentToken });
     const statuses = collect(socket, 'message_status');
-    await postMetaFixture(app, 'status-read.json');
-    await postMetaFixture(app, 'status-delivered.json');
-    await postMetaFixture(app, 'status-sent.json');
+    await postMetaFixture(ctx.app, 'status-read.json');
+    await postMetaFixture(ctx.app, 'status-delivered.json');
+    await postMetaFixture(ctx.app, 'status-sent.json');
     await waitFor(() => statuses.length >= 1);
     await new Promise((r) => setTimeout(r, 200));
     socket.close();
@@ -62,9 +50,9 @@ describe('Meta status webhooks', () => {
 
   it('when the same status arrives twice, then it is applied and emitted once', async () => {
     await sendReply();
-    const socket = await connectSocket(app.url, '/message', { token: tenant.agentToken });
+    const socket = await connectSocket(ctx.app.url, '/message', { token: tenant.agentToken });
     const statuses = collect(socket, 'message_status');
-    const res = await Promise.all([postMetaFixture(app, 'status-delivered.json'), postMetaFixture(app, 'status-delivered.json')]);
+    const res = await Promise.all([postMetaFixture(ctx.app, 'status-delivered.json'), postMetaFixture(ctx.app, 'status-delivered.json')]);
     expect(res.map((r) => r.status)).toEqual([200, 200]);
     await waitFor(() => statuses.length >= 1);
     await new Promise((r) => setTimeout(r, 200));
@@ -73,23 +61,23 @@ describe('Meta status webhooks', () => {
   });
 
   it('when failed arrives, then the message is FAILED with the provider code and title, and stays so', async () => {
-    await postMetaFixture(app, 'text-message.json');
+    await postMetaFixture(ctx.app, 'text-message.json');
     const [conv] = await sql('SELECT id FROM conversations');
-    graph.sendErrors = [];
+    ctx.graph.sendErrors = [];
     // The failed fixture refers to wamid.FIXTURE.OUT.2: the second send of the fake.
-    await request(app.url).post('/api/channels/messages').set('Authorization', `Bearer ${tenant.agentToken}`).send({ conversation_id: conv.id, message: 'one' });
-    const second = await request(app.url).post('/api/channels/messages').set('Authorization', `Bearer ${tenant.agentToken}`).send({ conversation_id: conv.id, message: 'two' });
+    await request(ctx.app.url).post('/api/channels/messages').set('Authorization', `Bearer ${tenant.agentToken}`).send({ conversation_id: conv.id, message: 'one' });
+    const second = await request(ctx.app.url).post('/api/channels/messages').set('Authorization', `Bearer ${tenant.agentToken}`).send({ conversation_id: conv.id, message: 'two' });
     expect(second.body.data.external_id).toBe('wamid.FAKE.OUT.2');
     await sql(`UPDATE messages SET external_id = 'wamid.FIXTURE.OUT.2' WHERE id = $1`, [second.body.data.id]);
-    expect((await postMetaFixture(app, 'status-failed.json')).status).toBe(200);
+    expect((await postMetaFixture(ctx.app, 'status-failed.json')).status).toBe(200);
     expect(await statusOf(second.body.data.id)).toEqual({ status: 'FAILED', error_code: '131026', error_message: 'Message undeliverable' });
     const readLater = fixture('meta/status-read.json').toString().replace('wamid.FIXTURE.OUT.1', 'wamid.FIXTURE.OUT.2');
-    expect((await postMetaWebhook(app, readLater)).status).toBe(200);
+    expect((await postMetaWebhook(ctx.app, readLater)).status).toBe(200);
     expect((await statusOf(second.body.data.id)).status).toBe('FAILED');
   });
 
   it('when a status names an unknown message, then it is acknowledged and nothing changes', async () => {
-    const res = await postMetaFixture(app, 'status-delivered.json');
+    const res = await postMetaFixture(ctx.app, 'status-delivered.json');
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({ statusesApplied: 0, statusesIgnored: 1 });
     expect(await sql('SELECT id FROM messages')).toHaveLength(0);
