@@ -31,6 +31,12 @@ export interface Config {
   providerHttpTimeoutMs: number;
   twilioApiBaseUrl?: string;
   chromiumPath: string;
+  socket: {
+    /** send_message allowed per socket: sustained per second, and burst. */
+    sendRateLimit: { perSecond: number; burst: number };
+    /** Largest Socket.IO frame accepted; bigger ones close only the sender's connection. */
+    maxPayloadBytes: number;
+  };
 }
 
 const schema = Joi.object({
@@ -55,6 +61,9 @@ const schema = Joi.object({
   PROVIDER_HTTP_TIMEOUT_MS: Joi.number().integer().min(100).max(120000).default(10000),
   TWILIO_API_BASE_URL: Joi.string().uri({ scheme: ['http', 'https'] }).empty(''),
   CHROMIUM_PATH: Joi.string().default('/usr/bin/chromium'),
+  SOCKET_SEND_RATE: Joi.number().min(0.1).max(10000).default(10),
+  SOCKET_SEND_BURST: Joi.number().integer().min(1).max(100000).default(20),
+  SOCKET_MAX_PAYLOAD_BYTES: Joi.number().integer().min(1024).max(10 * 1024 * 1024).default(1024 * 1024),
 }).unknown(true);
 
 /** Thrown when the environment is invalid; main prints it and exits 1. */
@@ -97,5 +106,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     providerHttpTimeoutMs: v.PROVIDER_HTTP_TIMEOUT_MS,
     twilioApiBaseUrl: v.TWILIO_API_BASE_URL,
     chromiumPath: v.CHROMIUM_PATH,
+    socket: {
+      sendRateLimit: { perSecond: v.SOCKET_SEND_RATE, burst: v.SOCKET_SEND_BURST },
+      maxPayloadBytes: v.SOCKET_MAX_PAYLOAD_BYTES,
+    },
   };
 }

@@ -6,6 +6,7 @@ import { CredentialsCipher } from '../../../shared/crypto/credentials-cipher';
 import type { PrismaClient } from '../../../shared/database/prisma-client';
 import { ChannelWebSocketGateway, type GatewayOptions } from '../application/services/gateway/channel-websocket.gateway';
 import { ChannelRuntimeService } from '../application/services/channel-runtime.service';
+import { HealthService } from '../application/services/health.service';
 import { ChannelUseCases } from '../application/use-cases/channel.use-cases';
 import { CompanyUseCases } from '../application/use-cases/company.use-cases';
 import { ConversationUseCases } from '../application/use-cases/conversation.use-cases';
@@ -41,6 +42,8 @@ export class ChannelsContainer {
   readonly jwt: JwtService;
   readonly gateway: ChannelWebSocketGateway;
   readonly runtime: ChannelRuntimeService;
+  readonly providerFactory: ProviderFactory;
+  readonly health: HealthService;
   readonly companyRepository: PrismaCompanyRepository;
   readonly useCases: {
     channels: ChannelUseCases;
@@ -58,6 +61,11 @@ export class ChannelsContainer {
     metaWebhooks: MetaWebhookController;
   };
 
+  /** Attaches the Socket.IO gateway (its handlers call the use cases) to the HTTP server. */
+  attachGateway(server: import('node:http').Server): void {
+    this.gateway.attach(server, { channels: this.useCases.channels, messages: this.useCases.messages, health: this.health });
+  }
+
   constructor(deps: ContainerDeps) {
     const { config, logger, prisma } = deps;
     this.config = config;
@@ -72,16 +80,23 @@ export class ChannelsContainer {
     const messages = new PrismaMessageRepository(prisma);
     this.companyRepository = new PrismaCompanyRepository(prisma);
 
-    this.gateway = new ChannelWebSocketGateway(this.jwt, { corsOrigins: config.corsOrigins, adapter: deps.gatewayAdapter });
+    this.gateway = new ChannelWebSocketGateway(this.jwt, {
+      corsOrigins: config.corsOrigins,
+      adapter: deps.gatewayAdapter,
+      sendRateLimit: config.socket.sendRateLimit,
+      maxPayloadBytes: config.socket.maxPayloadBytes,
+    });
     const factory = new ProviderFactory({
       meta: { baseUrl: config.meta.graphBaseUrl, version: config.meta.graphVersion, timeoutMs: config.providerHttpTimeoutMs },
     });
-    this.runtime = new ChannelRuntimeService(channels, factory, logger);
+    this.providerFactory = factory;
+    this.runtime = new ChannelRuntimeService(channels, factory, this.gateway, logger);
+    this.health = new HealthService(prisma, deps.cache, this.runtime, config.instanceId);
 
     const ingest = new InboundIngestUseCase(messages, this.gateway, logger);
     this.runtime.setIngestHandler((channel, events) => ingest.ingest(channel, events));
     this.useCases = {
-      channels: new ChannelUseCases(channels, this.companyRepository, this.runtime, { metaAppSecret: config.meta.appSecret }, logger),
+      channels: new ChannelUseCases(channels, this.companyRepository, this.runtime, this.gateway, { metaAppSecret: config.meta.appSecret }, logger),
       conversations: new ConversationUseCases(conversations, channels, messages, this.companyRepository, this.gateway),
       messages: new MessageUseCases(messages, conversations, channels, this.runtime, this.gateway, logger),
       companies: new CompanyUseCases(this.companyRepository),

@@ -60,7 +60,7 @@ export class RuntimeInitializer {
     const demoAdmin = config.seedDemo ? await ensureDemoTenant(prisma) : null;
 
     const server = http.createServer(createApp(container));
-    container.gateway.attach(server);
+    container.attachGateway(server);
     this.closers.push({ name: 'http+socket.io', close: () => container.gateway.close().then(() => closeHttp(server)) });
     this.closers.push({ name: 'channels', close: () => container.runtime.stopAll() });
     await new Promise<void>((resolve, reject) => {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { ConflictError } from '../../../../shared/errors/app-error';
 import type { ChannelEntity } from '../../domain/entities/channel.entity';
 import type { InboundEvent } from '../../domain/inbound-event';
+import type { RealtimePublisher } from '../../domain/ports/realtime-publisher.port';
 import type { ChannelRepository } from '../../domain/repositories/channel.repository.interface';
 import type { BaseProvider, ProviderState } from '../../infrastructure/providers/base.provider';
 import type { ProviderFactory } from '../../infrastructure/providers/provider.factory';
@@ -26,6 +27,7 @@ export class ChannelRuntimeService {
   constructor(
     private readonly channels: ChannelRepository,
     private readonly factory: ProviderFactory,
+    private readonly events: RealtimePublisher,
     private readonly logger: Logger,
   ) {}
 
@@ -65,8 +67,13 @@ export class ChannelRuntimeService {
       const credentials = (await this.channels.getCredentials(channel)) ?? {};
       const provider = this.createProviderInstance(channel, credentials);
       provider.setMessageHandler((channelId, events) => this.emitMessage(channelId, events));
+      provider.setLifecycleHandler((_id, event, payload) => {
+        this.events.channelEvent(channel, event, payload);
+        this.events.channelEvent(channel, 'status.updated', { ...this.statusFields(channel.id), reason: event });
+      });
       await provider.initialize();
       this.providers.set(channel.id, provider);
+      this.events.channelEvent(channel, 'started', this.statusFields(channel.id));
       this.logger.info({ module: 'runtime', operation: 'startChannel', channel_id: channel.id, duration_ms: Date.now() - started, success: true }, 'channel started');
       return provider;
     })();
@@ -78,18 +85,20 @@ export class ChannelRuntimeService {
     }
   }
 
-  /** Stops and forgets the channel's provider, if it runs here. */
-  async stopChannel(channelId: string): Promise<void> {
+  /** Stops and forgets the channel's provider, if it runs here; `announce` false at shutdown (the channel is not stopping, this instance is). */
+  async stopChannel(channel: Pick<ChannelEntity, 'id' | 'companyId'>, announce = true): Promise<void> {
+    const channelId = channel.id;
     const provider = this.providers.get(channelId);
     if (!provider) return;
     this.providers.delete(channelId);
     await provider.destroy().catch((err) => this.logger.warn({ module: 'runtime', operation: 'stopChannel', channel_id: channelId, err }, 'provider destroy failed'));
+    if (announce) this.events.channelEvent(channel, 'stopped', this.statusFields(channelId));
     this.logger.info({ module: 'runtime', operation: 'stopChannel', channel_id: channelId, success: true }, 'channel stopped');
   }
 
   /** Stops then starts the channel with its current stored state (after credential changes). */
   async restartChannel(channel: ChannelEntity): Promise<BaseProvider> {
-    await this.stopChannel(channel.id);
+    await this.stopChannel(channel);
     return this.startChannel(channel);
   }
 
@@ -103,6 +112,12 @@ export class ChannelRuntimeService {
     const current = await this.channels.findById(channel.id);
     if (!current?.isActive) throw new ConflictError('Channel is not active', 'CHANNEL_INACTIVE');
     return this.startChannel(current);
+  }
+
+  /** Runtime fields carried by channel events. */
+  statusFields(channelId: string) {
+    const { state, running, authenticated } = this.getChannelStatus(channelId);
+    return { status: state, running, authenticated };
   }
 
   getChannelStatus(channelId: string): ChannelRuntimeStatus {
@@ -129,6 +144,6 @@ export class ChannelRuntimeService {
 
   /** Stops every provider (shutdown). */
   async stopAll(): Promise<void> {
-    await Promise.all([...this.providers.keys()].map((id) => this.stopChannel(id)));
+    await Promise.all([...this.providers.values()].map((p) => this.stopChannel(p.channelRef, false)));
   }
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { companyScope, type AuthUser } from '../../../../shared/auth/permissions';
 import { CapabilityNotSupportedError, NotFoundError, ValidationError } from '../../../../shared/errors/app-error';
 import type { ChannelEntity } from '../../domain/entities/channel.entity';
+import type { RealtimePublisher } from '../../domain/ports/realtime-publisher.port';
 import type { ChannelRepository } from '../../domain/repositories/channel.repository.interface';
 import type { CompanyRepository } from '../../domain/repositories/company.repository.interface';
 import type { Page } from '../../domain/repositories/pagination';
@@ -22,6 +23,7 @@ export class ChannelUseCases {
     private readonly channels: ChannelRepository,
     private readonly companies: CompanyRepository,
     private readonly runtime: ChannelRuntimeService,
+    private readonly events: RealtimePublisher,
     private readonly defaults: ChannelDefaults,
     private readonly logger: Logger,
   ) {}
@@ -95,14 +97,16 @@ export class ChannelUseCases {
   /** Soft delete: stops the runtime, sets deleted_at; the channel disappears from every read. */
   async remove(user: AuthUser, id: string): Promise<void> {
     const channel = await this.get(user, id);
-    await this.runtime.stopChannel(channel.id);
+    await this.runtime.stopChannel(channel);
     await this.channels.softDelete(channel.id);
+    this.announce(channel, false, 'deleted');
   }
 
   async activate(user: AuthUser, id: string): Promise<ChannelEntity> {
     const channel = await this.get(user, id);
     const updated = channel.isActive ? channel : await this.channels.update(channel.id, { isActive: true });
     await this.runtime.startChannel(updated);
+    if (!channel.isActive) this.announce(updated, true, 'activated');
     return updated;
   }
 
@@ -110,8 +114,14 @@ export class ChannelUseCases {
   async deactivate(user: AuthUser, id: string): Promise<ChannelEntity> {
     const channel = await this.get(user, id);
     const updated = channel.isActive ? await this.channels.update(channel.id, { isActive: false }) : channel;
-    await this.runtime.stopChannel(channel.id);
+    await this.runtime.stopChannel(channel);
+    if (channel.isActive) this.announce(updated, false, 'deactivated');
     return updated;
+  }
+
+  /** channel.status.updated for a change of the stored state, with the runtime state after it. */
+  private announce(channel: ChannelEntity, isActive: boolean, reason: string): void {
+    this.events.channelEvent(channel, 'status.updated', { is_active: isActive, ...this.runtime.statusFields(channel.id), reason });
   }
 
   /** QR login exists only for WhatsApp Web channels (CUSTOM + WHATSAPP), which are not available yet. */

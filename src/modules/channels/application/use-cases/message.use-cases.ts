@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { companyScope, type AuthUser } from '../../../../shared/auth/permissions';
-import { CapabilityNotSupportedError, ConflictError, NotFoundError } from '../../../../shared/errors/app-error';
+import { CapabilityNotSupportedError, ConflictError, NotFoundError, ValidationError } from '../../../../shared/errors/app-error';
 import type { ChannelEntity } from '../../domain/entities/channel.entity';
 import type { ConversationEntity } from '../../domain/entities/conversation.entity';
 import type { MessageEntity } from '../../domain/entities/message.entity';
@@ -113,6 +113,10 @@ export class MessageUseCases {
       const conversation = await this.conversations.findById(dto.conversation_id, scope);
       if (!conversation) throw new NotFoundError('Conversation');
       if (conversation.status === 'closed') throw new ConflictError('Conversation is closed', 'CONVERSATION_CLOSED');
+      // The socket's send_message names both; a conversation of another channel is a client mistake.
+      if (dto.channel_id && dto.channel_id !== conversation.channelId) {
+        throw new ValidationError('Conversation does not belong to the channel', [{ field: 'conversation_id', message: 'conversation_id is not a conversation of channel_id' }]);
+      }
       const channel = await this.channels.findById(conversation.channelId, scope);
       if (!channel) throw new NotFoundError('Channel');
       return { channel, conversation };

@@ -31,6 +31,12 @@ export interface ValidatedAccount {
 /** Handler the runtime installs to receive provider-pushed events (WhatsApp Web, later). */
 export type ProviderEventHandler = (channelId: string, events: InboundEvent[]) => Promise<void>;
 
+/** Lifecycle events a provider reports (QR needed, logged out, failures while cleaning up, ...). */
+export type ProviderLifecycleEvent = 'auth.required' | 'disconnected' | 'auth_failure' | 'disconnect_error' | 'auth_failure_error' | 'session_cleaned';
+
+/** Handler the runtime installs to forward lifecycle events (and the state they leave) to agents. */
+export type ProviderLifecycleHandler = (channelId: string, event: ProviderLifecycleEvent, payload: Record<string, unknown>) => void;
+
 /** A provider's refusal to send: a code and message to store on the FAILED message. */
 export class ProviderSendError extends Error {
   constructor(
@@ -49,6 +55,7 @@ export abstract class BaseProvider {
   abstract readonly capabilities: ReadonlySet<Capability>;
   protected state: ProviderState = 'stopped';
   protected messageHandler?: ProviderEventHandler;
+  protected lifecycleHandler?: ProviderLifecycleHandler;
 
   constructor(
     protected readonly channel: ChannelEntity,
@@ -69,6 +76,11 @@ export abstract class BaseProvider {
     return this.state === 'ready';
   }
 
+  /** The channel this provider runs (id and company, for events). */
+  get channelRef(): Pick<ChannelEntity, 'id' | 'companyId'> {
+    return { id: this.channel.id, companyId: this.channel.companyId };
+  }
+
   getState(): ProviderState {
     return this.state;
   }
@@ -76,6 +88,17 @@ export abstract class BaseProvider {
   /** Installs the handler for events the provider pushes by itself. */
   setMessageHandler(handler: ProviderEventHandler): void {
     this.messageHandler = handler;
+  }
+
+  /** Installs the handler for lifecycle events. */
+  setLifecycleHandler(handler: ProviderLifecycleHandler): void {
+    this.lifecycleHandler = handler;
+  }
+
+  /** Reports a lifecycle event and the state it leaves the provider in. */
+  protected reportLifecycle(event: ProviderLifecycleEvent, state: ProviderState, payload: Record<string, unknown> = {}): void {
+    this.state = state;
+    this.lifecycleHandler?.(this.channel.id, event, payload);
   }
 
   supports(capability: Capability): boolean {

@@ -15,13 +15,26 @@ export class ProviderNotAvailableError extends AppError {
   }
 }
 
+/** Builds a provider for one channel. */
+export type ProviderConstructor = (channel: ChannelEntity, credentials: Record<string, unknown>) => BaseProvider;
+
 /** The one place that maps (provider, type) to a provider class. */
 export class ProviderFactory {
-  constructor(private readonly options: ProviderFactoryOptions) {}
+  private readonly registry = new Map<string, ProviderConstructor>();
+
+  constructor(options: ProviderFactoryOptions) {
+    this.register('META', 'WHATSAPP', (channel, credentials) => new MetaProvider(channel, credentials, options.meta));
+  }
+
+  /** Maps a (provider, type) pair to its class; the last registration wins (tests add scripted providers). */
+  register(provider: string, type: string, build: ProviderConstructor): void {
+    this.registry.set(`${provider}:${type}`, build);
+  }
 
   /** A provider for the channel; 400 PROVIDER_NOT_AVAILABLE for a pair this version cannot run. */
   create(channel: ChannelEntity, credentials: Record<string, unknown>): BaseProvider {
-    if (channel.provider === 'META' && channel.type === 'WHATSAPP') return new MetaProvider(channel, credentials, this.options.meta);
-    throw new ProviderNotAvailableError(channel.provider, channel.type);
+    const build = this.registry.get(`${channel.provider}:${channel.type}`);
+    if (!build) throw new ProviderNotAvailableError(channel.provider, channel.type);
+    return build(channel, credentials);
   }
 }

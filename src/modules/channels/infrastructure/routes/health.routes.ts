@@ -11,10 +11,9 @@ export function healthRoutes(container: ChannelsContainer): Router {
     res.json({ success: true, message: 'OK', data: { status: 'ok', instance_id: container.config.instanceId, uptime_s: Math.round((Date.now() - started) / 1000), active_channels: container.runtime.size } });
   });
   r.get('/ready', async (req, res) => {
-    const database = await container.prisma.$queryRaw`SELECT 1`.then(() => true, () => false);
-    const store = await container.cache.ping();
-    const ready = database && store;
-    const checks = { database: database ? 'up' : 'down', store: store ? 'up' : 'down', store_kind: container.cache.kind };
+    const { database, store, store_kind } = await container.health.check();
+    const ready = database === 'up' && store === 'up';
+    const checks = { database, store, store_kind };
     if (ready) res.json(ok(checks, 'Ready'));
     else res.status(503).json(errorBody(503, 'Not ready', { code: 'NOT_READY', requestId: req.id, checks }));
   });

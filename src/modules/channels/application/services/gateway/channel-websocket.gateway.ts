@@ -1,60 +1,90 @@
 import type { Server as HttpServer } from 'node:http';
-import { Server } from 'socket.io';
+import { Server, type Namespace } from 'socket.io';
 import type { JwtService } from '../../../../../shared/auth/jwt.service';
 import type { ConversationEntity } from '../../../domain/entities/conversation.entity';
 import type { MessageEntity, MessageStatus } from '../../../domain/entities/message.entity';
-import type { RealtimePublisher } from '../../../domain/ports/realtime-publisher.port';
+import type { ChannelEvent, RealtimePublisher } from '../../../domain/ports/realtime-publisher.port';
 import { toConversationDto, toMessageDto } from '../../../infrastructure/mappers/dto.mapper';
+import type { ChannelUseCases } from '../../use-cases/channel.use-cases';
+import type { MessageUseCases } from '../../use-cases/message.use-cases';
+import type { HealthService } from '../health.service';
+import { registerAuthNamespace } from './auth-namespace.handler';
+import { channelRoom, registerChannelNamespace } from './channel-namespace.handler';
+import { ALL_COMPANIES_ROOM, companyRoom, registerMessageNamespace, type SendRateLimit } from './message-namespace.handler';
+import { NamespaceStats } from './namespace-stats';
 import { socketAuth } from './socket-auth.middleware';
-import { ALL_COMPANIES_ROOM, companyRoom, registerMessageNamespace, type MessageNamespace } from './message-namespace.handler';
+import { registerSystemNamespace } from './system-namespace.handler';
 
 /** Options of the Socket.IO server. */
 export interface GatewayOptions {
   corsOrigins: string[] | '*';
   /** Optional adapter factory (the Redis adapter when REDIS_URL is set). */
   adapter?: Parameters<Server['adapter']>[0];
+  sendRateLimit: SendRateLimit;
+  /** Largest accepted event frame; a bigger one closes only the sending socket's connection. */
+  maxPayloadBytes: number;
 }
 
-/** The Socket.IO gateway: owns the server and namespaces and pushes stored changes to agents. */
+/** What the namespace handlers call into. */
+export interface GatewayDependencies {
+  channels: ChannelUseCases;
+  messages: MessageUseCases;
+  health: HealthService;
+}
+
+const NAMESPACES = ['/auth', '/channel', '/message', '/system'] as const;
+
+/** The Socket.IO gateway: owns the server and its four namespaces, and pushes stored changes to agents. */
 export class ChannelWebSocketGateway implements RealtimePublisher {
   private io?: Server;
-  private messageNs?: MessageNamespace;
+  private readonly ns = new Map<string, Namespace>();
+  private readonly stats = new Map<string, NamespaceStats>();
 
   constructor(
     private readonly jwt: JwtService,
     private readonly options: GatewayOptions,
   ) {}
 
-  /** Attaches Socket.IO to the HTTP server and registers every namespace. */
-  attach(httpServer: HttpServer): Server {
-    this.io = new Server(httpServer, {
+  /** Attaches Socket.IO to the HTTP server and registers every namespace, each with its own auth middleware. */
+  attach(httpServer: HttpServer, deps: GatewayDependencies): Server {
+    const io = new Server(httpServer, {
       cors: { origin: this.options.corsOrigins === '*' ? '*' : this.options.corsOrigins },
       adapter: this.options.adapter,
       serveClient: false,
+      maxHttpBufferSize: this.options.maxPayloadBytes,
     });
+    this.io = io;
     // The main namespace serves nothing; without a guard it would accept anyone.
-    this.io.use(socketAuth(this.jwt));
-    this.messageNs = this.io.of('/message') as MessageNamespace;
-    registerMessageNamespace(this.messageNs, this.jwt);
-    return this.io;
+    io.use(socketAuth(this.jwt));
+    for (const name of NAMESPACES) {
+      const namespace = io.of(name);
+      this.ns.set(name, namespace);
+      this.stats.set(name, new NamespaceStats(namespace));
+    }
+    registerAuthNamespace(this.ns.get('/auth')!, this.jwt, this.stats.get('/auth')!);
+    registerChannelNamespace(this.ns.get('/channel')!, this.jwt, deps.channels, this.stats.get('/channel')!);
+    registerMessageNamespace(this.ns.get('/message')!, this.jwt, deps.messages, this.stats.get('/message')!, this.options.sendRateLimit);
+    registerSystemNamespace(this.ns.get('/system')!, this.jwt, deps.health, () => this.getStats(), this.stats.get('/system')!);
+    return io;
+  }
+
+  /** Per-namespace statistics of this instance. */
+  getStats(): Record<string, ReturnType<NamespaceStats['snapshot']>> {
+    return Object.fromEntries([...this.stats].map(([name, s]) => [name, s.snapshot()]));
   }
 
   messageReceived(message: MessageEntity, conversation: ConversationEntity): void {
-    this.messageNs?.to([companyRoom(message.companyId), ALL_COMPANIES_ROOM]).emit('message_received', {
-      message: toMessageDto(message),
-      conversation: toConversationDto(conversation),
-    });
+    const payload = { message: toMessageDto(message), conversation: toConversationDto(conversation) };
+    this.toCompany(message.companyId, 'message_received', payload);
+    this.channelEvent({ id: message.channelId, companyId: message.companyId }, 'message.received', payload);
   }
 
   messageCreated(message: MessageEntity, conversation: ConversationEntity): void {
-    this.messageNs?.to([companyRoom(message.companyId), ALL_COMPANIES_ROOM]).emit('message_created', {
-      message: toMessageDto(message),
-      conversation: toConversationDto(conversation),
-    });
+    this.toCompany(message.companyId, 'message_created', { message: toMessageDto(message), conversation: toConversationDto(conversation) });
   }
 
   messageStatus(message: MessageEntity, previousStatus: MessageStatus): void {
-    this.messageNs?.to([companyRoom(message.companyId), ALL_COMPANIES_ROOM]).emit('message_status', {
+    this.toCompany(message.companyId, 'message_status', {
       message_id: message.id,
       conversation_id: message.conversationId,
       channel_id: message.channelId,
@@ -68,19 +98,35 @@ export class ChannelWebSocketGateway implements RealtimePublisher {
   }
 
   conversationUpdated(conversation: ConversationEntity, change: string): void {
-    this.messageNs?.to([companyRoom(conversation.companyId), ALL_COMPANIES_ROOM]).emit('conversation_updated', {
-      change,
-      conversation: toConversationDto(conversation),
-    });
+    this.toCompany(conversation.companyId, 'conversation_updated', { change, conversation: toConversationDto(conversation) });
   }
 
-  /** Disconnects every client and closes the server (HTTP server closing is the caller's). */
-  async close(): Promise<void> {
+  channelEvent(channel: { id: string; companyId: number }, event: ChannelEvent, payload: Record<string, unknown> = {}): void {
+    const namespace = this.ns.get('/channel');
+    if (!namespace) return;
+    this.stats.get('/channel')!.eventsOut++;
+    // Only sockets of the channel's company can be in its room: channel.join checks the tenant.
+    namespace.to(channelRoom(channel.id)).emit(`channel.${event}`, { ...payload, channelId: channel.id, timestamp: new Date().toISOString() });
+  }
+
+  private toCompany(companyId: number, event: string, payload: unknown): void {
+    const namespace = this.ns.get('/message');
+    if (!namespace) return;
+    this.stats.get('/message')!.eventsOut++;
+    namespace.to([companyRoom(companyId), ALL_COMPANIES_ROOM]).emit(event, payload);
+  }
+
+  /** Tells this instance's clients why, disconnects them, and closes every namespace (and the adapter's subscriptions). */
+  async close(reason = 'Server shutting down'): Promise<void> {
     if (!this.io) return;
     const io = this.io;
     this.io = undefined;
-    // local: with the Redis adapter a plain disconnectSockets would drop every instance's clients.
-    io.of('/message').local.disconnectSockets(true);
+    for (const namespace of this.ns.values()) {
+      // local: with the Redis adapter a plain emit/disconnect would reach every instance's clients.
+      namespace.local.emit('server_shutdown', { reason });
+      namespace.local.disconnectSockets(true);
+    }
+    this.ns.clear();
     await new Promise<void>((resolve) => io.close(() => resolve()));
   }
 }

@@ -1,22 +1,69 @@
+import Joi from 'joi';
 import type { Namespace, Socket } from 'socket.io';
 import type { JwtService } from '../../../../../shared/auth/jwt.service';
-import type { MessageClientToServerEvents, MessageServerToClientEvents, SocketData } from './socket-events.types';
+import { can, type AuthUser } from '../../../../../shared/auth/permissions';
+import { ForbiddenError } from '../../../../../shared/errors/app-error';
+import { toMessageDto } from '../../../infrastructure/mappers/dto.mapper';
+import type { MessageUseCases } from '../../use-cases/message.use-cases';
+import type { NamespaceStats } from './namespace-stats';
 import { disconnectAtExpiry, socketAuth } from './socket-auth.middleware';
+import { ackOf, reply, socketError, validatePayload } from './socket-reply';
+import { SocketRateLimiter } from './socket-rate-limiter';
 
-export type MessageNamespace = Namespace<MessageClientToServerEvents, MessageServerToClientEvents, Record<string, never>, SocketData>;
-
-/** Room of every socket of a company; superadmins join the `all` room. */
+/** Room of every socket of a company; superadmins also join the `all` room. */
 export function companyRoom(companyId: number): string {
   return `company:${companyId}`;
 }
 export const ALL_COMPANIES_ROOM = 'all';
 
-/** /message: authenticated agents join their company's room and receive its message events. */
-export function registerMessageNamespace(ns: MessageNamespace, jwt: JwtService): void {
+/** Sends allowed per socket: sustained rate and burst. */
+export interface SendRateLimit {
+  perSecond: number;
+  burst: number;
+}
+
+const sendMessagePayload = Joi.object({
+  channelId: Joi.string().guid().required(),
+  message: Joi.string().min(1).max(4096).required(),
+  recipient: Joi.string().trim().min(3).max(64),
+  conversationId: Joi.string().guid(),
+})
+  .or('recipient', 'conversationId')
+  .unknown(false);
+
+/** /message: agents receive their company's message events and send replies with send_message. */
+export function registerMessageNamespace(ns: Namespace, jwt: JwtService, messages: MessageUseCases, stats: NamespaceStats, limit: SendRateLimit): void {
   ns.use(socketAuth(jwt));
-  ns.on('connection', (socket: Socket<MessageClientToServerEvents, MessageServerToClientEvents, Record<string, never>, SocketData>) => {
-    const user = socket.data.user;
+  ns.on('connection', (socket: Socket) => {
+    socket.onAny(() => stats.eventsIn++);
     disconnectAtExpiry(socket);
+    const user = socket.data.user as AuthUser;
     void socket.join(user.role === 'superadmin' ? [companyRoom(user.companyId), ALL_COMPANIES_ROOM] : companyRoom(user.companyId));
+    const limiter = new SocketRateLimiter(limit.perSecond, limit.burst);
+
+    socket.on('send_message', async (...args: unknown[]) => {
+      const ack = ackOf(args);
+      try {
+        if (!limiter.tryTake()) throw Object.assign(new ForbiddenError('Too many messages: slow down', 'RATE_LIMITED'), {});
+        if (!can(user, 'messages:create')) throw new ForbiddenError('Missing permission messages:create');
+        const p = validatePayload<{ channelId: string; message: string; recipient?: string; conversationId?: string }>(sendMessagePayload, typeof args[0] === 'function' ? undefined : args[0]);
+        // The same use case as POST /api/channels/messages: one code path for both.
+        const sent = await messages.send(user, {
+          channel_id: p.channelId,
+          conversation_id: p.conversationId,
+          to: p.conversationId ? undefined : p.recipient,
+          message: p.message,
+          content_type: 'text',
+        });
+        const dto = toMessageDto(sent);
+        if (sent.status === 'FAILED') {
+          reply(socket, stats, 'message_error', { message: `Message failed: ${sent.errorMessage ?? 'provider error'}`, code: sent.errorCode ?? 'SEND_FAILED', event: 'send_message', data: dto }, ack, false);
+        } else {
+          reply(socket, stats, 'message_sent', { message: dto }, ack);
+        }
+      } catch (err) {
+        reply(socket, stats, 'message_error', socketError(err, 'send_message'), ack, false);
+      }
+    });
   });
 }

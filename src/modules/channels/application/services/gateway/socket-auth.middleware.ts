@@ -13,6 +13,42 @@ export function handshakeToken(socket: Socket): string | undefined {
   return typeof query === 'string' && query ? query : undefined;
 }
 
+/** An Error whose message contains "Token" (socket.io sends it to the client as connect_error). */
+function tokenError(err: unknown): Error {
+  const message = err instanceof AppError ? err.message : 'Token invalid';
+  return Object.assign(new Error(message), { data: { code: err instanceof AppError ? err.code : 'TOKEN_INVALID' } });
+}
+
+/**
+ * Namespace middleware requiring a valid access token. It runs for every new connection, and for
+ * a recovered one too when connection-state recovery is enabled with `skipMiddlewares: false`.
+ */
+export function socketAuth(jwt: JwtService) {
+  return (socket: Socket, next: (err?: Error) => void) => {
+    try {
+      socket.data.user = jwt.verify(handshakeToken(socket));
+      next();
+    } catch (err) {
+      next(tokenError(err));
+    }
+  };
+}
+
+/** /auth middleware: a token is optional; a bad one is remembered and answered with auth_error on connect. */
+export function optionalSocketAuth(jwt: JwtService) {
+  return (socket: Socket, next: (err?: Error) => void) => {
+    const token = handshakeToken(socket);
+    if (token) {
+      try {
+        socket.data.user = jwt.verify(token);
+      } catch (err) {
+        socket.data.handshakeError = tokenError(err).message;
+      }
+    }
+    next();
+  };
+}
+
 /** Disconnects the socket when its token expires: an expired token must not keep receiving events. */
 export function disconnectAtExpiry(socket: Socket): void {
   const expiresAt = (socket.data.user as { expiresAt?: number } | undefined)?.expiresAt;
@@ -24,17 +60,4 @@ export function disconnectAtExpiry(socket: Socket): void {
   }, Math.min(Math.max(expiresAt - Date.now(), 0), 2_147_000_000));
   timer.unref();
   socket.once('disconnect', () => clearTimeout(timer));
-}
-
-/** Namespace middleware: refuses the connection with a connect_error whose message contains "Token". */
-export function socketAuth(jwt: JwtService) {
-  return (socket: Socket, next: (err?: Error) => void) => {
-    try {
-      socket.data.user = jwt.verify(handshakeToken(socket));
-      next();
-    } catch (err) {
-      const message = err instanceof AppError ? err.message : 'Token invalid';
-      next(Object.assign(new Error(message), { data: { code: err instanceof AppError ? err.code : 'TOKEN_INVALID' } }));
-    }
-  };
 }

@@ -1,0 +1,35 @@
+import type { Namespace, Socket } from 'socket.io';
+import type { JwtService } from '../../../../../shared/auth/jwt.service';
+import type { AuthUser } from '../../../../../shared/auth/permissions';
+import { ForbiddenError } from '../../../../../shared/errors/app-error';
+import type { HealthService } from '../health.service';
+import type { NamespaceStats } from './namespace-stats';
+import { disconnectAtExpiry, socketAuth } from './socket-auth.middleware';
+import { ackOf, reply, socketError } from './socket-reply';
+
+/** /system: health_check -> health_response, ping -> pong, stats -> stats_response (admins: it spans every company). */
+export function registerSystemNamespace(ns: Namespace, jwt: JwtService, health: HealthService, allStats: () => Record<string, unknown>, stats: NamespaceStats): void {
+  ns.use(socketAuth(jwt));
+  ns.on('connection', (socket: Socket) => {
+    socket.onAny(() => stats.eventsIn++);
+    disconnectAtExpiry(socket);
+    const user = socket.data.user as AuthUser;
+
+    socket.on('health_check', async (...args: unknown[]) => {
+      reply(socket, stats, 'health_response', await health.check(), ackOf(args));
+    });
+    socket.on('ping', (...args: unknown[]) => {
+      const payload = args[0] as { timestamp?: unknown } | undefined;
+      const timestamp = payload && typeof payload === 'object' ? payload.timestamp : undefined;
+      reply(socket, stats, 'pong', { timestamp: timestamp ?? null, serverTime: Date.now() }, ackOf(args));
+    });
+    socket.on('stats', (...args: unknown[]) => {
+      const ack = ackOf(args);
+      if (user.role !== 'superadmin' && user.role !== 'admin') {
+        reply(socket, stats, 'system_error', socketError(new ForbiddenError('Statistics are for admins'), 'stats'), ack, false);
+        return;
+      }
+      reply(socket, stats, 'stats_response', { timestamp: new Date().toISOString(), namespaces: allStats() }, ack);
+    });
+  });
+}
