@@ -52,6 +52,9 @@ export class ChannelWebSocketGateway implements RealtimePublisher {
       adapter: this.options.adapter,
       serveClient: false,
       maxHttpBufferSize: this.options.maxPayloadBytes,
+      // Recovery needs an adapter that keeps packets (the in-memory one does; the classic Redis one
+      // does not). skipMiddlewares false: a recovered socket is authenticated again like a new one.
+      connectionStateRecovery: this.options.adapter ? undefined : { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
     });
     this.io = io;
     // The main namespace serves nothing; without a guard it would accept anyone.
