@@ -1,7 +1,7 @@
-import type { Namespace, Socket } from 'socket.io';
 import type { JwtService } from '../../../../../shared/auth/jwt.service';
 import type { AuthUser } from '../../../../../shared/auth/permissions';
 import type { NamespaceStats } from './namespace-stats';
+import type { AuthNamespace, AuthSocket } from './socket-events.types';
 import { disconnectAtExpiry, optionalSocketAuth } from './socket-auth.middleware';
 import { reply, socketError } from './socket-reply';
 
@@ -18,9 +18,9 @@ function userPayload(user: AuthUser) {
 }
 
 /** /auth: connects without a token; `authenticate {token}` answers `authenticated` or `auth_error`. */
-export function registerAuthNamespace(ns: Namespace, jwt: JwtService, stats: NamespaceStats): void {
+export function registerAuthNamespace(ns: AuthNamespace, jwt: JwtService, stats: NamespaceStats): void {
   ns.use(optionalSocketAuth(jwt));
-  ns.on('connection', (socket: Socket) => {
+  ns.on('connection', (socket: AuthSocket) => {
     socket.onAny(() => stats.eventsIn++);
     if (socket.data.user) {
       disconnectAtExpiry(socket);
@@ -28,7 +28,7 @@ export function registerAuthNamespace(ns: Namespace, jwt: JwtService, stats: Nam
     } else if (socket.data.handshakeError) {
       reply(socket, stats, 'auth_error', { message: socket.data.handshakeError, code: 'TOKEN_INVALID' });
     }
-    socket.on('authenticate', (payload: { token?: unknown } | undefined, ack?: (r: unknown) => void) => {
+    socket.on('authenticate', (payload, ack) => {
       try {
         const token = typeof payload?.token === 'string' ? payload.token.replace(/^Bearer\s+/i, '') : undefined;
         socket.data.user = jwt.verify(token);

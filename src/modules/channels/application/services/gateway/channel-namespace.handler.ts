@@ -1,9 +1,9 @@
 import Joi from 'joi';
-import type { Namespace, Socket } from 'socket.io';
 import type { JwtService } from '../../../../../shared/auth/jwt.service';
 import type { AuthUser } from '../../../../../shared/auth/permissions';
 import type { ChannelUseCases } from '../../use-cases/channel.use-cases';
 import type { NamespaceStats } from './namespace-stats';
+import type { ChannelClientToServerEvents, ChannelNamespace, ChannelSocket } from './socket-events.types';
 import { disconnectAtExpiry, socketAuth } from './socket-auth.middleware';
 import { ackOf, reply, socketError, validatePayload } from './socket-reply';
 
@@ -15,16 +15,16 @@ export function channelRoom(channelId: string): string {
 const channelIdPayload = Joi.object({ channelId: Joi.string().guid().required() }).unknown(false);
 
 /** /channel: join a channel of the socket's company, leave it, ask its runtime status; joined sockets get its events. */
-export function registerChannelNamespace(ns: Namespace, jwt: JwtService, channels: ChannelUseCases, stats: NamespaceStats): void {
+export function registerChannelNamespace(ns: ChannelNamespace, jwt: JwtService, channels: ChannelUseCases, stats: NamespaceStats): void {
   ns.use(socketAuth(jwt));
-  ns.on('connection', (socket: Socket) => {
+  ns.on('connection', (socket: ChannelSocket) => {
     socket.onAny(() => stats.eventsIn++);
     disconnectAtExpiry(socket);
     const user = socket.data.user as AuthUser;
 
     /** Runs a channel request; any failure (including another company's channel: 404) is a channel.error. */
-    const handle = (event: string, run: (channelId: string) => Promise<[string, unknown]>) =>
-      socket.on(event, async (...args: unknown[]) => {
+    const handle = (event: keyof ChannelClientToServerEvents, run: (channelId: string) => Promise<[string, unknown]>) =>
+      socket.on(event, async (...args: Parameters<ChannelClientToServerEvents[typeof event]> | unknown[]) => {
         const ack = ackOf(args);
         try {
           const { channelId } = validatePayload<{ channelId: string }>(channelIdPayload, typeof args[0] === 'function' ? undefined : args[0]);

@@ -13,6 +13,7 @@ import { channelRoom, registerChannelNamespace } from './channel-namespace.handl
 import { ALL_COMPANIES_ROOM, companyRoom, registerMessageNamespace, type SendRateLimit } from './message-namespace.handler';
 import { NamespaceStats } from './namespace-stats';
 import { socketAuth } from './socket-auth.middleware';
+import type { AuthNamespace, ChannelNamespace, MessageNamespace, SystemNamespace } from './socket-events.types';
 import { registerSystemNamespace } from './system-namespace.handler';
 
 /** Options of the Socket.IO server. */
@@ -64,10 +65,10 @@ export class ChannelWebSocketGateway implements RealtimePublisher {
       this.ns.set(name, namespace);
       this.stats.set(name, new NamespaceStats(namespace));
     }
-    registerAuthNamespace(this.ns.get('/auth')!, this.jwt, this.stats.get('/auth')!);
-    registerChannelNamespace(this.ns.get('/channel')!, this.jwt, deps.channels, this.stats.get('/channel')!);
-    registerMessageNamespace(this.ns.get('/message')!, this.jwt, deps.messages, this.stats.get('/message')!, this.options.sendRateLimit);
-    registerSystemNamespace(this.ns.get('/system')!, this.jwt, deps.health, () => this.getStats(), this.stats.get('/system')!);
+    registerAuthNamespace(this.ns.get('/auth') as AuthNamespace, this.jwt, this.stats.get('/auth')!);
+    registerChannelNamespace(this.ns.get('/channel') as ChannelNamespace, this.jwt, deps.channels, this.stats.get('/channel')!);
+    registerMessageNamespace(this.ns.get('/message') as MessageNamespace, this.jwt, deps.messages, this.stats.get('/message')!, this.options.sendRateLimit);
+    registerSystemNamespace(this.ns.get('/system') as SystemNamespace, this.jwt, deps.health, () => this.getStats(), this.stats.get('/system')!);
     return io;
   }
 

@@ -1,11 +1,11 @@
 import Joi from 'joi';
-import type { Namespace, Socket } from 'socket.io';
 import type { JwtService } from '../../../../../shared/auth/jwt.service';
 import { can, type AuthUser } from '../../../../../shared/auth/permissions';
 import { ForbiddenError } from '../../../../../shared/errors/app-error';
 import { toMessageDto } from '../../../infrastructure/mappers/dto.mapper';
 import type { MessageUseCases } from '../../use-cases/message.use-cases';
 import type { NamespaceStats } from './namespace-stats';
+import type { MessageNamespace, MessageSocket } from './socket-events.types';
 import { disconnectAtExpiry, socketAuth } from './socket-auth.middleware';
 import { ackOf, reply, socketError, validatePayload } from './socket-reply';
 import { SocketRateLimiter } from './socket-rate-limiter';
@@ -32,9 +32,9 @@ const sendMessagePayload = Joi.object({
   .unknown(false);
 
 /** /message: agents receive their company's message events and send replies with send_message. */
-export function registerMessageNamespace(ns: Namespace, jwt: JwtService, messages: MessageUseCases, stats: NamespaceStats, limit: SendRateLimit): void {
+export function registerMessageNamespace(ns: MessageNamespace, jwt: JwtService, messages: MessageUseCases, stats: NamespaceStats, limit: SendRateLimit): void {
   ns.use(socketAuth(jwt));
-  ns.on('connection', (socket: Socket) => {
+  ns.on('connection', (socket: MessageSocket) => {
     socket.onAny(() => stats.eventsIn++);
     disconnectAtExpiry(socket);
     const user = socket.data.user as AuthUser;

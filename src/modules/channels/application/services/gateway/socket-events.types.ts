@@ -1,3 +1,4 @@
+import type { Namespace, Socket } from 'socket.io';
 import type { AuthUser } from '../../../../../shared/auth/permissions';
 
 /** Acknowledgement callback of a client request (optional on every client event). */
@@ -13,6 +14,8 @@ export interface SocketErrorPayload {
 /** Per-socket data: the authenticated user, when there is one. */
 export interface SocketData {
   user?: AuthUser;
+  /** /auth only: why a handshake token was refused. */
+  handshakeError?: string;
 }
 
 /** Sent to every socket just before the server disconnects it on shutdown. */
@@ -105,3 +108,14 @@ export interface SystemServerToClientEvents extends ShutdownEvents {
   stats_response: (payload: unknown) => void;
   system_error: (payload: SocketErrorPayload) => void;
 }
+
+// ---- typed namespaces and sockets (Server<ClientToServer, ServerToClient, InterServer, SocketData>) ----
+type NoInterServerEvents = Record<string, never>;
+export type AuthNamespace = Namespace<AuthClientToServerEvents, AuthServerToClientEvents, NoInterServerEvents, SocketData>;
+export type AuthSocket = Socket<AuthClientToServerEvents, AuthServerToClientEvents, NoInterServerEvents, SocketData>;
+export type ChannelNamespace = Namespace<ChannelClientToServerEvents, ChannelServerToClientEvents, NoInterServerEvents, SocketData>;
+export type ChannelSocket = Socket<ChannelClientToServerEvents, ChannelServerToClientEvents, NoInterServerEvents, SocketData>;
+export type MessageNamespace = Namespace<MessageClientToServerEvents, MessageServerToClientEvents, NoInterServerEvents, SocketData>;
+export type MessageSocket = Socket<MessageClientToServerEvents, MessageServerToClientEvents, NoInterServerEvents, SocketData>;
+export type SystemNamespace = Namespace<SystemClientToServerEvents, SystemServerToClientEvents, NoInterServerEvents, SocketData>;
+export type SystemSocket = Socket<SystemClientToServerEvents, SystemServerToClientEvents, NoInterServerEvents, SocketData>;

@@ -15,9 +15,9 @@ export function socketError(err: unknown, event?: string): SocketErrorPayload {
 }
 
 /** Emits `event` to the socket (counted) and answers the ack callback when the client gave one. */
-export function reply(socket: Socket, stats: NamespaceStats, event: string, payload: unknown, ack?: Ack, success = true): void {
+export function reply(socket: Pick<Socket, 'emit'> | { emit: (...args: any[]) => unknown }, stats: NamespaceStats, event: string, payload: unknown, ack?: Ack, success = true): void {
   stats.eventsOut++;
-  socket.emit(event, payload);
+  (socket.emit as (event: string, payload: unknown) => unknown)(event, payload);
   if (typeof ack === 'function') {
     const error = success ? undefined : (payload as SocketErrorPayload);
     ack(success ? { success, data: payload } : { success, error: error?.message, code: error?.code });

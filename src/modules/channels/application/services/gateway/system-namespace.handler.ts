@@ -1,16 +1,16 @@
-import type { Namespace, Socket } from 'socket.io';
 import type { JwtService } from '../../../../../shared/auth/jwt.service';
 import type { AuthUser } from '../../../../../shared/auth/permissions';
 import { ForbiddenError } from '../../../../../shared/errors/app-error';
 import type { HealthService } from '../health.service';
 import type { NamespaceStats } from './namespace-stats';
+import type { SystemNamespace, SystemSocket } from './socket-events.types';
 import { disconnectAtExpiry, socketAuth } from './socket-auth.middleware';
 import { ackOf, reply, socketError } from './socket-reply';
 
 /** /system: health_check -> health_response, ping -> pong, stats -> stats_response (admins: it spans every company). */
-export function registerSystemNamespace(ns: Namespace, jwt: JwtService, health: HealthService, allStats: () => Record<string, unknown>, stats: NamespaceStats): void {
+export function registerSystemNamespace(ns: SystemNamespace, jwt: JwtService, health: HealthService, allStats: () => Record<string, unknown>, stats: NamespaceStats): void {
   ns.use(socketAuth(jwt));
-  ns.on('connection', (socket: Socket) => {
+  ns.on('connection', (socket: SystemSocket) => {
     socket.onAny(() => stats.eventsIn++);
     disconnectAtExpiry(socket);
     const user = socket.data.user as AuthUser;
