@@ -3,7 +3,7 @@ import type { AuthUser } from '../../../../../shared/auth/permissions';
 import type { NamespaceStats } from './namespace-stats';
 import type { AuthNamespace, AuthSocket } from './socket-events.types';
 import { disconnectAtExpiry, optionalSocketAuth } from './socket-auth.middleware';
-import { reply, socketError } from './socket-reply';
+import { guardEvents, reply, socketError } from './socket-reply';
 
 function userPayload(user: AuthUser) {
   return {
@@ -21,7 +21,7 @@ function userPayload(user: AuthUser) {
 export function registerAuthNamespace(ns: AuthNamespace, jwt: JwtService, stats: NamespaceStats): void {
   ns.use(optionalSocketAuth(jwt));
   ns.on('connection', (socket: AuthSocket) => {
-    socket.onAny(() => stats.eventsIn++);
+    guardEvents(socket, stats, 'auth_error');
     if (socket.data.user) {
       disconnectAtExpiry(socket);
       reply(socket, stats, 'authenticated', userPayload(socket.data.user));

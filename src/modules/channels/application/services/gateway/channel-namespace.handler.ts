@@ -5,7 +5,7 @@ import type { ChannelUseCases } from '../../use-cases/channel.use-cases';
 import type { NamespaceStats } from './namespace-stats';
 import type { ChannelClientToServerEvents, ChannelNamespace, ChannelSocket } from './socket-events.types';
 import { disconnectAtExpiry, socketAuth } from './socket-auth.middleware';
-import { ackOf, reply, socketError, validatePayload } from './socket-reply';
+import { ackOf, guardEvents, reply, socketError, validatePayload } from './socket-reply';
 
 /** Room of the sockets that joined one channel. */
 export function channelRoom(channelId: string): string {
@@ -18,7 +18,7 @@ const channelIdPayload = Joi.object({ channelId: Joi.string().guid().required() 
 export function registerChannelNamespace(ns: ChannelNamespace, jwt: JwtService, channels: ChannelUseCases, stats: NamespaceStats): void {
   ns.use(socketAuth(jwt));
   ns.on('connection', (socket: ChannelSocket) => {
-    socket.onAny(() => stats.eventsIn++);
+    guardEvents(socket, stats, 'channel.error');
     disconnectAtExpiry(socket);
     const user = socket.data.user as AuthUser;
 

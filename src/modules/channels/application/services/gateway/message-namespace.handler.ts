@@ -7,7 +7,7 @@ import type { MessageUseCases } from '../../use-cases/message.use-cases';
 import type { NamespaceStats } from './namespace-stats';
 import type { MessageNamespace, MessageSocket } from './socket-events.types';
 import { disconnectAtExpiry, socketAuth } from './socket-auth.middleware';
-import { ackOf, reply, socketError, validatePayload } from './socket-reply';
+import { ackOf, guardEvents, reply, socketError, validatePayload } from './socket-reply';
 import { SocketRateLimiter } from './socket-rate-limiter';
 
 /** Room of every socket of a company; superadmins also join the `all` room. */
@@ -35,7 +35,7 @@ const sendMessagePayload = Joi.object({
 export function registerMessageNamespace(ns: MessageNamespace, jwt: JwtService, messages: MessageUseCases, stats: NamespaceStats, limit: SendRateLimit): void {
   ns.use(socketAuth(jwt));
   ns.on('connection', (socket: MessageSocket) => {
-    socket.onAny(() => stats.eventsIn++);
+    guardEvents(socket, stats, 'message_error');
     disconnectAtExpiry(socket);
     const user = socket.data.user as AuthUser;
     void socket.join(user.role === 'superadmin' ? [companyRoom(user.companyId), ALL_COMPANIES_ROOM] : companyRoom(user.companyId));

@@ -3,6 +3,7 @@ import Joi from 'joi';
 import { AppError } from '../../../../../shared/errors/app-error';
 import type { Ack, SocketErrorPayload } from './socket-events.types';
 import type { NamespaceStats } from './namespace-stats';
+import { SocketRateLimiter } from './socket-rate-limiter';
 
 /** A clear, public error payload for any failure (internals never leave the server). */
 export function socketError(err: unknown, event?: string): SocketErrorPayload {
@@ -29,6 +30,22 @@ export function validatePayload<T>(schema: Joi.Schema, payload: unknown): T {
   const { value, error } = schema.validate(payload ?? {}, { abortEarly: false, convert: true });
   if (error) throw error;
   return value as T;
+}
+
+/** Any event beyond this per-socket rate is dropped with an error answer (send_message has a stricter limit of its own). */
+export const EVENT_RATE = { perSecond: 50, burst: 100 };
+
+/**
+ * Counts every incoming event and drops those over the socket's event rate, answering `errorEvent`
+ * (and the ack) with RATE_LIMITED: one flooding socket cannot take the server from the others.
+ */
+export function guardEvents(socket: Pick<Socket, 'use' | 'emit'>, stats: NamespaceStats, errorEvent: string): void {
+  const limiter = new SocketRateLimiter(EVENT_RATE.perSecond, EVENT_RATE.burst);
+  socket.use((packet, next) => {
+    stats.eventsIn++;
+    if (limiter.tryTake()) return next();
+    reply(socket, stats, errorEvent, { message: 'Too many events: slow down', code: 'RATE_LIMITED', event: String(packet[0]) }, ackOf(packet.slice(1)), false);
+  });
 }
 
 /** The ack argument of a handler, whichever position the client put it in. */

@@ -5,13 +5,13 @@ import type { HealthService } from '../health.service';
 import type { NamespaceStats } from './namespace-stats';
 import type { SystemNamespace, SystemSocket } from './socket-events.types';
 import { disconnectAtExpiry, socketAuth } from './socket-auth.middleware';
-import { ackOf, reply, socketError } from './socket-reply';
+import { ackOf, guardEvents, reply, socketError } from './socket-reply';
 
 /** /system: health_check -> health_response, ping -> pong, stats -> stats_response (admins: it spans every company). */
 export function registerSystemNamespace(ns: SystemNamespace, jwt: JwtService, health: HealthService, allStats: () => Record<string, unknown>, stats: NamespaceStats): void {
   ns.use(socketAuth(jwt));
   ns.on('connection', (socket: SystemSocket) => {
-    socket.onAny(() => stats.eventsIn++);
+    guardEvents(socket, stats, 'system_error');
     disconnectAtExpiry(socket);
     const user = socket.data.user as AuthUser;
 
