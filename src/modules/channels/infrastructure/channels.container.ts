@@ -92,11 +92,14 @@ export class ChannelsContainer {
     this.providerFactory = factory;
     this.runtime = new ChannelRuntimeService(channels, factory, this.gateway, logger);
     this.health = new HealthService(prisma, deps.cache, this.runtime, config.instanceId);
+    this.gateway.onChannelChanged((channelId) => {
+      this.runtime.refreshChannel(channelId).catch((err) => logger.error({ module: 'runtime', operation: 'refreshChannel', channel_id: channelId, err }, 'refresh failed'));
+    });
 
     const ingest = new InboundIngestUseCase(messages, this.gateway, logger);
     this.runtime.setIngestHandler((channel, events) => ingest.ingest(channel, events));
     this.useCases = {
-      channels: new ChannelUseCases(channels, this.companyRepository, this.runtime, this.gateway, { metaAppSecret: config.meta.appSecret }, logger),
+      channels: new ChannelUseCases(channels, this.companyRepository, this.runtime, this.gateway, this.gateway, { metaAppSecret: config.meta.appSecret }, logger),
       conversations: new ConversationUseCases(conversations, channels, messages, this.companyRepository, this.gateway),
       messages: new MessageUseCases(messages, conversations, channels, this.runtime, this.gateway, logger),
       companies: new CompanyUseCases(this.companyRepository),

@@ -56,8 +56,8 @@ export class ChannelRuntimeService {
     return { started: active.length - failed, failed };
   }
 
-  /** Starts the channel's provider once; concurrent callers share the same start. */
-  async startChannel(channel: ChannelEntity): Promise<BaseProvider> {
+  /** Starts the channel's provider once; concurrent callers share the same start. `announce` false for a silent refresh. */
+  async startChannel(channel: ChannelEntity, announce = true): Promise<BaseProvider> {
     const running = this.providers.get(channel.id);
     if (running) return running;
     const pending = this.starting.get(channel.id);
@@ -73,7 +73,7 @@ export class ChannelRuntimeService {
       });
       await provider.initialize();
       this.providers.set(channel.id, provider);
-      this.events.channelEvent(channel, 'started', this.statusFields(channel.id));
+      if (announce) this.events.channelEvent(channel, 'started', this.statusFields(channel.id));
       this.logger.info({ module: 'runtime', operation: 'startChannel', channel_id: channel.id, duration_ms: Date.now() - started, success: true }, 'channel started');
       return provider;
     })();
@@ -100,6 +100,19 @@ export class ChannelRuntimeService {
   async restartChannel(channel: ChannelEntity): Promise<BaseProvider> {
     await this.stopChannel(channel);
     return this.startChannel(channel);
+  }
+
+  /**
+   * Another instance changed the channel: a provider running here is rebuilt from the stored state
+   * (new credentials, or stopped if the channel is no longer active). Silent: the instance that made
+   * the change already told the agents.
+   */
+  async refreshChannel(channelId: string): Promise<void> {
+    const provider = this.providers.get(channelId);
+    if (!provider) return;
+    await this.stopChannel(provider.channelRef, false);
+    const channel = await this.channels.findById(channelId);
+    if (channel?.isActive) await this.startChannel(channel, false);
   }
 
   /**

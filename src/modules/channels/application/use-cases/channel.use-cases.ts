@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { companyScope, type AuthUser } from '../../../../shared/auth/permissions';
 import { CapabilityNotSupportedError, NotFoundError, ValidationError } from '../../../../shared/errors/app-error';
 import type { ChannelEntity } from '../../domain/entities/channel.entity';
+import type { ClusterBus } from '../../domain/ports/cluster-bus.port';
 import type { RealtimePublisher } from '../../domain/ports/realtime-publisher.port';
 import type { ChannelRepository } from '../../domain/repositories/channel.repository.interface';
 import type { CompanyRepository } from '../../domain/repositories/company.repository.interface';
@@ -24,6 +25,7 @@ export class ChannelUseCases {
     private readonly companies: CompanyRepository,
     private readonly runtime: ChannelRuntimeService,
     private readonly events: RealtimePublisher,
+    private readonly cluster: ClusterBus,
     private readonly defaults: ChannelDefaults,
     private readonly logger: Logger,
   ) {}
@@ -91,6 +93,7 @@ export class ChannelUseCases {
     const config = dto.config && channel.config.account ? { ...dto.config, account: channel.config.account } : dto.config;
     const updated = await this.channels.update(channel.id, { name: dto.name, config, defaultAgentId: dto.default_agent_id, credentials });
     if (credentials && updated.isActive) await this.runtime.restartChannel(updated);
+    if (credentials) this.cluster.channelChanged(updated.id);
     return updated;
   }
 
@@ -100,6 +103,7 @@ export class ChannelUseCases {
     await this.runtime.stopChannel(channel);
     await this.channels.softDelete(channel.id);
     this.announce(channel, false, 'deleted');
+    this.cluster.channelChanged(channel.id);
   }
 
   async activate(user: AuthUser, id: string): Promise<ChannelEntity> {
@@ -115,7 +119,10 @@ export class ChannelUseCases {
     const channel = await this.get(user, id);
     const updated = channel.isActive ? await this.channels.update(channel.id, { isActive: false }) : channel;
     await this.runtime.stopChannel(channel);
-    if (channel.isActive) this.announce(updated, false, 'deactivated');
+    if (channel.isActive) {
+      this.announce(updated, false, 'deactivated');
+      this.cluster.channelChanged(channel.id);
+    }
     return updated;
   }
 

@@ -36,8 +36,7 @@ export class MessageUseCases {
     if (!channel.isActive) throw new ConflictError('Channel is not active', 'CHANNEL_INACTIVE');
     const provider = await this.runtime.getProvider(channel);
     if (!provider.supports('send_text')) throw new CapabilityNotSupportedError('sending text', channel.provider);
-    const conversation =
-      existing ?? (await this.conversations.findOrCreateOpen({ companyId: channel.companyId, channelId: channel.id, externalId: normaliseAddress(channel, dto.to!, 'to'), assignedAgentId: channel.defaultAgentId })).conversation;
+    const conversation = existing ?? (await this.openConversation(channel, dto.to!));
     const account = (channel.config.account as { display_phone_number?: string } | undefined)?.display_phone_number;
     const pending = await this.messages.createOutgoing({
       companyId: channel.companyId,
@@ -83,6 +82,13 @@ export class MessageUseCases {
       this.logger.warn({ module: 'messages', operation: 'send', channel_id: channelId, message_id: id }, 'provider returned a message id already stored');
       return this.messages.updateStatusById(id, { status: update.status, errorCode: 'DUPLICATE_PROVIDER_ID', errorMessage: `Provider id ${update.externalId} already belongs to another message` });
     }
+  }
+
+  /** The open conversation with `to` on the channel, announced when this send opened it. */
+  private async openConversation(channel: ChannelEntity, to: string): Promise<ConversationEntity> {
+    const opened = await this.conversations.findOrCreateOpen({ companyId: channel.companyId, channelId: channel.id, externalId: normaliseAddress(channel, to, 'to'), assignedAgentId: channel.defaultAgentId });
+    if (opened.created) this.publisher.conversationUpdated(opened.conversation, 'created');
+    return opened.conversation;
   }
 
   /** A message of the caller's company; another company's is a 404. */

@@ -26,7 +26,7 @@ export function registerAuthNamespace(ns: AuthNamespace, jwt: JwtService, stats:
       disconnectAtExpiry(socket);
       reply(socket, stats, 'authenticated', userPayload(socket.data.user));
     } else if (socket.data.handshakeError) {
-      reply(socket, stats, 'auth_error', { message: socket.data.handshakeError, code: 'TOKEN_INVALID' });
+      reply(socket, stats, 'auth_error', { ...socket.data.handshakeError, event: 'connect' });
     }
     socket.on('authenticate', (payload, ack) => {
       try {

@@ -38,7 +38,7 @@ export function registerChannelNamespace(ns: ChannelNamespace, jwt: JwtService, 
     handle('channel.join', async (channelId) => {
       const { channel, runtime } = await channels.getWithStatus(user, channelId);
       await socket.join(channelRoom(channel.id));
-      return ['channel.joined', { channelId: channel.id, timestamp: new Date().toISOString(), is_active: channel.isActive, status: runtime.state }];
+      return ['channel.joined', { channelId: channel.id, timestamp: new Date().toISOString(), is_active: channel.isActive, ...runtimeFields(runtime) }];
     });
     handle('channel.leave', async (channelId) => {
       await socket.leave(channelRoom(channelId));

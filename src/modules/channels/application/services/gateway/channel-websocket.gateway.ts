@@ -3,6 +3,7 @@ import { Server, type Namespace } from 'socket.io';
 import type { JwtService } from '../../../../../shared/auth/jwt.service';
 import type { ConversationEntity } from '../../../domain/entities/conversation.entity';
 import type { MessageEntity, MessageStatus } from '../../../domain/entities/message.entity';
+import type { ClusterBus } from '../../../domain/ports/cluster-bus.port';
 import type { ChannelEvent, RealtimePublisher } from '../../../domain/ports/realtime-publisher.port';
 import { toConversationDto, toMessageDto } from '../../../infrastructure/mappers/dto.mapper';
 import type { ChannelUseCases } from '../../use-cases/channel.use-cases';
@@ -36,10 +37,11 @@ export interface GatewayDependencies {
 const NAMESPACES = ['/auth', '/channel', '/message', '/system'] as const;
 
 /** The Socket.IO gateway: owns the server and its four namespaces, and pushes stored changes to agents. */
-export class ChannelWebSocketGateway implements RealtimePublisher {
+export class ChannelWebSocketGateway implements RealtimePublisher, ClusterBus {
   private io?: Server;
   private readonly ns = new Map<string, Namespace>();
   private readonly stats = new Map<string, NamespaceStats>();
+  private channelChangeHandler?: (channelId: string) => void;
 
   constructor(
     private readonly jwt: JwtService,
@@ -53,9 +55,9 @@ export class ChannelWebSocketGateway implements RealtimePublisher {
       adapter: this.options.adapter,
       serveClient: false,
       maxHttpBufferSize: this.options.maxPayloadBytes,
-      // Recovery needs an adapter that keeps packets (the in-memory one does; the classic Redis one
-      // does not). skipMiddlewares false: a recovered socket is authenticated again like a new one.
-      connectionStateRecovery: this.options.adapter ? undefined : { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+      // Connection-state recovery stays off: Socket.IO restores a socket's rooms and replays missed
+      // packets before any middleware runs, so a reconnect with another company's token would get
+      // the old company's events. Clients reconnect as new sockets and rejoin their channels.
     });
     this.io = io;
     // The main namespace serves nothing; without a guard it would accept anyone.
@@ -65,11 +67,24 @@ export class ChannelWebSocketGateway implements RealtimePublisher {
       this.ns.set(name, namespace);
       this.stats.set(name, new NamespaceStats(namespace));
     }
+    io.on('channel:changed' as never, (channelId: unknown) => {
+      if (typeof channelId === 'string') this.channelChangeHandler?.(channelId);
+    });
     registerAuthNamespace(this.ns.get('/auth') as AuthNamespace, this.jwt, this.stats.get('/auth')!);
     registerChannelNamespace(this.ns.get('/channel') as ChannelNamespace, this.jwt, deps.channels, this.stats.get('/channel')!);
     registerMessageNamespace(this.ns.get('/message') as MessageNamespace, this.jwt, deps.messages, this.stats.get('/message')!, this.options.sendRateLimit);
     registerSystemNamespace(this.ns.get('/system') as SystemNamespace, this.jwt, deps.health, () => this.getStats(), this.stats.get('/system')!);
     return io;
+  }
+
+  /** Other instances hear of a channel change through the adapter (a no-op with a single instance). */
+  channelChanged(channelId: string): void {
+    this.io?.serverSideEmit('channel:changed', channelId);
+  }
+
+  /** Sets what this instance does when another one changed a channel. */
+  onChannelChanged(handler: (channelId: string) => void): void {
+    this.channelChangeHandler = handler;
   }
 
   /** Per-namespace statistics of this instance. */

@@ -42,7 +42,8 @@ export function optionalSocketAuth(jwt: JwtService) {
       try {
         socket.data.user = jwt.verify(token);
       } catch (err) {
-        socket.data.handshakeError = tokenError(err).message;
+        const e = tokenError(err) as Error & { data: { code: string } };
+        socket.data.handshakeError = { message: e.message, code: e.data.code };
       }
     }
     next();
@@ -51,6 +52,8 @@ export function optionalSocketAuth(jwt: JwtService) {
 
 /** Disconnects the socket when its token expires: an expired token must not keep receiving events. */
 export function disconnectAtExpiry(socket: Socket): void {
+  // A socket re-authenticated on /auth gets the new token's deadline, not the old one's.
+  clearTimeout(socket.data.expiryTimer as NodeJS.Timeout | undefined);
   const expiresAt = (socket.data.user as { expiresAt?: number } | undefined)?.expiresAt;
   if (!expiresAt) return;
   // setTimeout cannot wait longer than ~24.8 days; such tokens are cut then and may reconnect.
@@ -59,5 +62,6 @@ export function disconnectAtExpiry(socket: Socket): void {
     socket.disconnect(true);
   }, Math.min(Math.max(expiresAt - Date.now(), 0), 2_147_000_000));
   timer.unref();
+  socket.data.expiryTimer = timer;
   socket.once('disconnect', () => clearTimeout(timer));
 }

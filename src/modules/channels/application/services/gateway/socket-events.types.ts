@@ -15,7 +15,9 @@ export interface SocketErrorPayload {
 export interface SocketData {
   user?: AuthUser;
   /** /auth only: why a handshake token was refused. */
-  handshakeError?: string;
+  handshakeError?: { message: string; code: string };
+  /** Disconnects the socket when its token expires. */
+  expiryTimer?: NodeJS.Timeout;
 }
 
 /** Sent to every socket just before the server disconnects it on shutdown. */

@@ -21,7 +21,8 @@ export function reply(socket: Pick<Socket, 'emit'> | { emit: (...args: any[]) =>
   (socket.emit as (event: string, payload: unknown) => unknown)(event, payload);
   if (typeof ack === 'function') {
     const error = success ? undefined : (payload as SocketErrorPayload);
-    ack(success ? { success, data: payload } : { success, error: error?.message, code: error?.code });
+    const data = (payload as { data?: unknown }).data;
+    ack(success ? { success, data: payload } : { success, error: error?.message, code: error?.code, ...(data === undefined ? {} : { data }) });
   }
 }
 
