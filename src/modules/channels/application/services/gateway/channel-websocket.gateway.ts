@@ -140,12 +140,22 @@ export class ChannelWebSocketGateway implements RealtimePublisher, ClusterBus {
     if (!this.io) return;
     const io = this.io;
     this.io = undefined;
-    for (const namespace of this.ns.values()) {
-      // local: with the Redis adapter a plain emit/disconnect would reach every instance's clients.
-      namespace.local.emit('server_shutdown', { reason });
-      namespace.local.disconnectSockets(true);
-    }
+    // local: with the Redis adapter a plain emit/disconnect would reach every instance's clients.
+    for (const namespace of this.ns.values()) namespace.local.emit('server_shutdown', { reason });
+    // Clients multiplex namespaces over one connection: closing it before the notices are written
+    // would lose them, so wait (bounded) until every connection has flushed.
+    await flushConnections(io, 1000);
+    for (const namespace of this.ns.values()) namespace.local.disconnectSockets(true);
     this.ns.clear();
     await new Promise<void>((resolve) => io.close(() => resolve()));
   }
+}
+
+/** Resolves when no engine.io connection has packets waiting to be written, or after `timeoutMs`. */
+async function flushConnections(io: Server, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  // engine.io keeps each connection's unsent packets in `writeBuffer` (not public API; absent means flushed).
+  const clients = () => Object.values((io.engine as unknown as { clients: Record<string, { writeBuffer?: unknown[] }> }).clients ?? {});
+  const pending = () => clients().some((c) => (c.writeBuffer?.length ?? 0) > 0);
+  while (pending() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }

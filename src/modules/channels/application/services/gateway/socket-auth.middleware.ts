@@ -63,5 +63,9 @@ export function disconnectAtExpiry(socket: Socket): void {
   }, Math.min(Math.max(expiresAt - Date.now(), 0), 2_147_000_000));
   timer.unref();
   socket.data.expiryTimer = timer;
-  socket.once('disconnect', () => clearTimeout(timer));
+  // One listener per socket, however often it re-authenticates.
+  if (!socket.data.expiryCleanup) {
+    socket.data.expiryCleanup = true;
+    socket.once('disconnect', () => clearTimeout(socket.data.expiryTimer as NodeJS.Timeout | undefined));
+  }
 }

@@ -18,6 +18,7 @@ export interface SocketData {
   handshakeError?: { message: string; code: string };
   /** Disconnects the socket when its token expires. */
   expiryTimer?: NodeJS.Timeout;
+  expiryCleanup?: boolean;
 }
 
 /** Sent to every socket just before the server disconnects it on shutdown. */
