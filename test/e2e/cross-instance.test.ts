@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
@@ -9,18 +8,10 @@ import { JwtService } from '../../src/shared/auth/jwt.service';
 import { FakeGraphApi } from '../support/fake-graph-api';
 import { createMetaChannel, createTenant, postMetaFixture, type Tenant } from '../support/scenario';
 import { connectSocket, waitFor } from '../support/socket-client';
+import { freePort } from '../support/ports';
 import { resetDatabase, type TestApp } from '../support/test-app';
 
 const MAIN = path.join(__dirname, '..', '..', 'dist', 'main.js');
-
-/** A free local port (the server process binds it right after). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 /** One `node dist/main.js` process, and enough of a TestApp for the scenario helpers ({url, token}). */
 interface Instance {

@@ -1,21 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
 import { FakeGraphApi } from '../support/fake-graph-api';
 import { createMetaChannel, createTenant, postMetaFixture } from '../support/scenario';
+import { freePort } from '../support/ports';
 import { resetDatabase, type TestApp } from '../support/test-app';
 
 const MAIN = path.join(__dirname, '..', '..', 'dist', 'main.js');
-
-/** A local port with nothing listening: a Redis that is down. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 describe('Redis unreachable (real server process)', () => {
   let graph: FakeGraphApi;
@@ -35,11 +26,11 @@ describe('Redis unreachable (real server process)', () => {
     const env = {
       PATH: process.env.PATH,
       DATABASE_URL: process.env.TEST_DATABASE_URL,
-      REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
       JWT_SECRET: process.env.JWT_SECRET,
       CREDENTIALS_ENCRYPTION_KEY: process.env.CREDENTIALS_ENCRYPTION_KEY,
       META_GRAPH_BASE_URL: graph.url,
-      PORT: String(await closedPort()),
+      PORT: String(await freePort()),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
     };

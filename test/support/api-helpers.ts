@@ -1,8 +1,8 @@
-import net from 'node:net';
 import pino from 'pino';
 import request from 'supertest';
 import { migrate } from '../../src/shared/database/migrator';
 import { dropDatabase, recreateDatabase, testDatabaseName, withDatabaseName } from './database';
+import { freePort } from './ports';
 import { sql, type TestApp } from './test-app';
 
 /**
@@ -105,11 +105,7 @@ export async function sendBytes(url: string, method: string, headers: Record<str
 
 /** A loopback URL on which nothing listens (a port that was just freed). */
 export async function closedPortUrl(): Promise<string> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
+  return `http://127.0.0.1:${await freePort()}`;
 }
 
 /**
