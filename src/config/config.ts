@@ -63,7 +63,7 @@ const schema = Joi.object({
   CHROMIUM_PATH: Joi.string().default('/usr/bin/chromium'),
   SOCKET_SEND_RATE: Joi.number().min(0.1).max(10000).default(10),
   SOCKET_SEND_BURST: Joi.number().integer().min(1).max(100000).default(20),
-  SOCKET_MAX_PAYLOAD_BYTES: Joi.number().integer().min(1024).max(10 * 1024 * 1024).default(1024 * 1024),
+  SOCKET_MAX_PAYLOAD_BYTES: Joi.number().integer().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
 }).unknown(true);
 
 /** Thrown when the environment is invalid; main prints it and exits 1. */

@@ -219,7 +219,7 @@ describe('/message send_message', () => {
       const before = await tableCounts();
       for (const [what, args] of invalid) {
         const ack = await emitWithAck(socket, 'send_message', args());
-        expect({ what, ack }).toMatchObject({ what, ack: { success: false, error: expect.stringMatching(/\w/), code: expect.stringMatching(/VALIDATION_ERROR|NOT_FOUND/) } });
+        expect({ what, ack }).toMatchObject({ what, ack: { success: false, error: expect.stringMatching(/\w/), code: expect.stringMatching(/VALIDATION_ERROR|NOT_FOUND|INVALID_PAYLOAD/) } });
       }
       await settle(100);
       expect(log.names().every((n) => n === 'message_error')).toBe(true);
@@ -283,16 +283,19 @@ describe('/message send_message', () => {
 
     it('when a payload just under the frame limit is sent, then it gets message_error and the socket stays connected', async () => {
       const socket = await socketOf(a.agentToken);
-      const ack = await emitWithAck(socket, 'send_message', [{ channelId: metaA.id, conversationId: convA.id, message: 'x'.repeat(900 * 1024) }]);
+      // The frame limit is SOCKET_MAX_PAYLOAD_BYTES (64 KB by default); this stays under it.
+      const ack = await emitWithAck(socket, 'send_message', [{ channelId: metaA.id, conversationId: convA.id, message: 'x'.repeat(60 * 1024) }]);
       expect(ack).toMatchObject({ success: false, code: 'VALIDATION_ERROR' });
       expect(socket.connected).toBe(true);
     });
   });
 
   describe('rate limit', () => {
-    it('when one socket floods 1,000 send_message within a second, then at most burst + rate x elapsed are processed, the rest get RATE_LIMITED, and another socket of the same company sends normally meanwhile', async () => {
-      const flooder = await socketOf(a.agentToken);
-      const neighbour = await socketOf(a.agentToken);
+    it('when one socket floods 1,000 send_message within a second, then at most burst + rate x elapsed are processed, the rest get RATE_LIMITED, and a socket of another user of the same company sends normally meanwhile', async () => {
+      // A user of its own, whose per-user budget no earlier test has spent.
+      const flooder = await socketOf(ctx.app.token({ sub: 4141, company_id: a.companyId, role: 'agent' }));
+      // Another user: the limit is per socket and per user, so the flooder's own second socket would be limited too.
+      const neighbour = await socketOf(a.adminToken);
       const floodErrors = new EventLog(flooder);
       const payload = (i: number) => ({ channelId: metaA.id, conversationId: convA.id, message: `flood ${i}` });
 
@@ -321,8 +324,21 @@ describe('/message send_message', () => {
       expect(flooder.connected && neighbour.connected).toBe(true);
     });
 
+    it('when one user floods from five sockets, then the total of that user is held to one budget', async () => {
+      const token = ctx.app.token({ sub: 4343, company_id: a.companyId, role: 'agent' });
+      const sockets = await Promise.all(Array.from({ length: 5 }, () => socketOf(token)));
+      const before = ctx.graph.sends().length;
+      const started = Date.now();
+      const results = await Promise.all(sockets.flatMap((s, i) => Array.from({ length: 20 }, (_, j) => emitWithAck(s, 'send_message', [{ channelId: metaA.id, conversationId: convA.id, message: `multi ${i}-${j}` }], 20000))));
+      const elapsedS = (Date.now() - started) / 1000;
+      const accepted = results.filter((r) => r.success).length;
+      expect(accepted).toBeLessThanOrEqual(BURST + Math.ceil(RATE * elapsedS) + 1);
+      expect(ctx.graph.sends().length - before).toBe(accepted);
+    });
+
     it('when a flooding socket waits, then its sends are accepted again at the sustained rate', async () => {
-      const socket = await socketOf(a.agentToken);
+      // A user of its own: the per-user budget of the agent above is spent by the previous test.
+      const socket = await socketOf(ctx.app.token({ sub: 4242, company_id: a.companyId, role: 'agent' }));
       const burst = await Promise.all(Array.from({ length: BURST + 5 }, (_, i) => emitWithAck(socket, 'send_message', [{ channelId: metaA.id, conversationId: convA.id, message: `b${i}` }])));
       expect(burst.filter((r) => !r.success).map((r) => r.code)).toEqual(Array(5).fill('RATE_LIMITED'));
       await settle(1000 / RATE + 150);

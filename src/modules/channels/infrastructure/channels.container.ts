@@ -63,7 +63,7 @@ export class ChannelsContainer {
 
   /** Attaches the Socket.IO gateway (its handlers call the use cases) to the HTTP server. */
   attachGateway(server: import('node:http').Server): void {
-    this.gateway.attach(server, { channels: this.useCases.channels, messages: this.useCases.messages, health: this.health });
+    this.gateway.attach(server, { channels: this.useCases.channels, messages: this.useCases.messages, health: this.health, logger: this.logger });
   }
 
   constructor(deps: ContainerDeps) {

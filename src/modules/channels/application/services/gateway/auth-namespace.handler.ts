@@ -3,7 +3,7 @@ import type { AuthUser } from '../../../../../shared/auth/permissions';
 import type { NamespaceStats } from './namespace-stats';
 import type { AuthNamespace, AuthSocket } from './socket-events.types';
 import { disconnectAtExpiry, optionalSocketAuth } from './socket-auth.middleware';
-import { guardEvents, reply, socketError } from './socket-reply';
+import { ackOf, guardEvents, reply, socketError } from './socket-reply';
 
 function userPayload(user: AuthUser) {
   return {
@@ -28,7 +28,9 @@ export function registerAuthNamespace(ns: AuthNamespace, jwt: JwtService, stats:
     } else if (socket.data.handshakeError) {
       reply(socket, stats, 'auth_error', { ...socket.data.handshakeError, event: 'connect' });
     }
-    socket.on('authenticate', (payload, ack) => {
+    socket.on('authenticate', (...args: unknown[]) => {
+      const ack = ackOf(args);
+      const payload = (typeof args[0] === 'object' ? args[0] : undefined) as { token?: unknown } | undefined;
       try {
         const token = typeof payload?.token === 'string' ? payload.token.replace(/^Bearer\s+/i, '') : undefined;
         socket.data.user = jwt.verify(token);

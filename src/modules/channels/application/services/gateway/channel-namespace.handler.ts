@@ -12,7 +12,10 @@ export function channelRoom(channelId: string): string {
   return `channel:${channelId}`;
 }
 
-const channelIdPayload = Joi.object({ channelId: Joi.string().guid().required() }).unknown(false);
+// One spelling of an id (lowercase, no braces), so join and leave name the same room.
+const channelIdPayload = Joi.object({
+  channelId: Joi.string().guid().required().custom((v: string) => v.toLowerCase().replace(/[{}]/g, '')),
+}).unknown(false);
 
 /** /channel: join a channel of the socket's company, leave it, ask its runtime status; joined sockets get its events. */
 export function registerChannelNamespace(ns: ChannelNamespace, jwt: JwtService, channels: ChannelUseCases, stats: NamespaceStats): void {

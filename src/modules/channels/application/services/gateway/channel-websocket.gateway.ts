@@ -14,6 +14,8 @@ import { channelRoom, registerChannelNamespace } from './channel-namespace.handl
 import { ALL_COMPANIES_ROOM, companyRoom, registerMessageNamespace, type SendRateLimit } from './message-namespace.handler';
 import { NamespaceStats } from './namespace-stats';
 import { socketAuth } from './socket-auth.middleware';
+import { setInternalErrorLogger } from './socket-reply';
+import type { Logger } from 'pino';
 import type { AuthNamespace, ChannelNamespace, MessageNamespace, SystemNamespace } from './socket-events.types';
 import { registerSystemNamespace } from './system-namespace.handler';
 
@@ -32,6 +34,7 @@ export interface GatewayDependencies {
   channels: ChannelUseCases;
   messages: MessageUseCases;
   health: HealthService;
+  logger: Logger;
 }
 
 const NAMESPACES = ['/auth', '/channel', '/message', '/system'] as const;
@@ -60,6 +63,7 @@ export class ChannelWebSocketGateway implements RealtimePublisher, ClusterBus {
       // the old company's events. Clients reconnect as new sockets and rejoin their channels.
     });
     this.io = io;
+    setInternalErrorLogger((err, event) => deps.logger.error({ module: 'gateway', operation: event, err }, 'socket event failed'));
     // The main namespace serves nothing; without a guard it would accept anyone.
     io.use(socketAuth(this.jwt));
     for (const name of NAMESPACES) {

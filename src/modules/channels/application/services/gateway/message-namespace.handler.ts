@@ -33,6 +33,14 @@ const sendMessagePayload = Joi.object({
 
 /** /message: agents receive their company's message events and send replies with send_message. */
 export function registerMessageNamespace(ns: MessageNamespace, jwt: JwtService, messages: MessageUseCases, stats: NamespaceStats, limit: SendRateLimit): void {
+  // Per user as well as per socket: opening more sockets must not multiply a user's sending rate.
+  const perUser = new Map<string, SocketRateLimiter>();
+  const userLimiter = (user: AuthUser) => {
+    const key = `${user.companyId}:${user.id}`;
+    let limiter = perUser.get(key);
+    if (!limiter) perUser.set(key, (limiter = new SocketRateLimiter(limit.perSecond, limit.burst)));
+    return limiter;
+  };
   ns.use(socketAuth(jwt));
   ns.on('connection', (socket: MessageSocket) => {
     guardEvents(socket, stats, 'message_error');
@@ -44,7 +52,7 @@ export function registerMessageNamespace(ns: MessageNamespace, jwt: JwtService, 
     socket.on('send_message', async (...args: unknown[]) => {
       const ack = ackOf(args);
       try {
-        if (!limiter.tryTake()) throw Object.assign(new ForbiddenError('Too many messages: slow down', 'RATE_LIMITED'), {});
+        if (!limiter.tryTake() || !userLimiter(user).tryTake()) throw new ForbiddenError('Too many messages: slow down', 'RATE_LIMITED');
         if (!can(user, 'messages:create')) throw new ForbiddenError('Missing permission messages:create');
         const p = validatePayload<{ channelId: string; message: string; recipient?: string; conversationId?: string }>(sendMessagePayload, typeof args[0] === 'function' ? undefined : args[0]);
         // The same use case as POST /api/channels/messages: one code path for both.

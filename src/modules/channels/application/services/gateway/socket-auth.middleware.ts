@@ -1,16 +1,28 @@
 import type { Socket } from 'socket.io';
 import type { JwtService } from '../../../../../shared/auth/jwt.service';
 import { bearerToken } from '../../../../../shared/auth/jwt.service';
-import { AppError } from '../../../../../shared/errors/app-error';
+import { AppError, UnauthorizedError } from '../../../../../shared/errors/app-error';
 
-/** Token of a handshake: `auth.token`, then `Authorization: Bearer`, then the `token` query. */
+/**
+ * Token of a handshake: `auth.token`, then `Authorization: Bearer`, then the `token` query. The
+ * first place that holds anything decides: a malformed value there is refused, never skipped.
+ */
 export function handshakeToken(socket: Socket): string | undefined {
   const auth = socket.handshake.auth as { token?: unknown } | undefined;
-  if (typeof auth?.token === 'string' && auth.token) return auth.token.replace(/^Bearer\s+/i, '');
-  const header = bearerToken(socket.handshake.headers.authorization);
-  if (header) return header;
+  if (auth?.token !== undefined && auth.token !== null && auth.token !== '') {
+    if (typeof auth.token !== 'string') throw new UnauthorizedError('Token malformed', 'TOKEN_INVALID');
+    return auth.token.replace(/^Bearer\s+/i, '') || undefined;
+  }
+  const header = socket.handshake.headers.authorization;
+  if (header) {
+    const token = bearerToken(header);
+    if (!token) throw new UnauthorizedError('Token malformed: use Authorization: Bearer <token>', 'TOKEN_INVALID');
+    return token;
+  }
   const query = socket.handshake.query.token;
-  return typeof query === 'string' && query ? query : undefined;
+  if (query === undefined || query === '') return undefined;
+  if (typeof query !== 'string') throw new UnauthorizedError('Token malformed', 'TOKEN_INVALID');
+  return query;
 }
 
 /** An Error whose message contains "Token" (socket.io sends it to the client as connect_error). */
@@ -37,14 +49,12 @@ export function socketAuth(jwt: JwtService) {
 /** /auth middleware: a token is optional; a bad one is remembered and answered with auth_error on connect. */
 export function optionalSocketAuth(jwt: JwtService) {
   return (socket: Socket, next: (err?: Error) => void) => {
-    const token = handshakeToken(socket);
-    if (token) {
-      try {
-        socket.data.user = jwt.verify(token);
-      } catch (err) {
-        const e = tokenError(err) as Error & { data: { code: string } };
-        socket.data.handshakeError = { message: e.message, code: e.data.code };
-      }
+    try {
+      const token = handshakeToken(socket);
+      if (token) socket.data.user = jwt.verify(token);
+    } catch (err) {
+      const e = tokenError(err) as Error & { data: { code: string } };
+      socket.data.handshakeError = { message: e.message, code: e.data.code };
     }
     next();
   };

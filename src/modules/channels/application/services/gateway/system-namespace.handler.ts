@@ -7,7 +7,7 @@ import type { SystemNamespace, SystemSocket } from './socket-events.types';
 import { disconnectAtExpiry, socketAuth } from './socket-auth.middleware';
 import { ackOf, guardEvents, reply, socketError } from './socket-reply';
 
-/** /system: health_check -> health_response, ping -> pong, stats -> stats_response (admins: it spans every company). */
+/** /system: health_check -> health_response, ping -> pong, stats -> stats_response (superadmins: it spans every company). */
 export function registerSystemNamespace(ns: SystemNamespace, jwt: JwtService, health: HealthService, allStats: () => Record<string, unknown>, stats: NamespaceStats): void {
   ns.use(socketAuth(jwt));
   ns.on('connection', (socket: SystemSocket) => {
@@ -20,13 +20,16 @@ export function registerSystemNamespace(ns: SystemNamespace, jwt: JwtService, he
     });
     socket.on('ping', (...args: unknown[]) => {
       const payload = args[0] as { timestamp?: unknown } | undefined;
-      const timestamp = payload && typeof payload === 'object' ? payload.timestamp : undefined;
-      reply(socket, stats, 'pong', { timestamp: timestamp ?? null, serverTime: Date.now() }, ackOf(args));
+      const raw = payload && typeof payload === 'object' ? payload.timestamp : undefined;
+      // Only a number or a short string is echoed: client data never goes back out unchecked.
+      const timestamp = typeof raw === 'number' || (typeof raw === 'string' && raw.length <= 64) ? raw : null;
+      reply(socket, stats, 'pong', { timestamp, serverTime: Date.now() }, ackOf(args));
     });
     socket.on('stats', (...args: unknown[]) => {
       const ack = ackOf(args);
-      if (user.role !== 'superadmin' && user.role !== 'admin') {
-        reply(socket, stats, 'system_error', socketError(new ForbiddenError('Statistics are for admins'), 'stats'), ack, false);
+      // Instance-wide counts span every company: a company admin must not watch another's volume.
+      if (user.role !== 'superadmin') {
+        reply(socket, stats, 'system_error', socketError(new ForbiddenError('Statistics are for superadmins'), 'stats'), ack, false);
         return;
       }
       reply(socket, stats, 'stats_response', { timestamp: new Date().toISOString(), namespaces: allStats() }, ack);
