@@ -1,0 +1,35 @@
+import type { CacheStore } from '../../../../shared/cache/cache-store';
+
+/** How long a saved WhatsApp Web session lives without being saved again (RemoteAuth re-saves periodically). */
+export const DEFAULT_SESSION_TTL_SECONDS = 30 * 24 * 3600;
+
+/**
+ * Saved WhatsApp Web sessions (the RemoteAuth zip) and pending QR logins, kept in the CacheStore:
+ * Redis when REDIS_URL is set, so a restarted or another instance finds them.
+ */
+export class AuthSessionService {
+  constructor(private readonly store: CacheStore) {}
+
+  private key(channelId: string): string {
+    return `wa-session:${channelId}`;
+  }
+
+  /** Saves the serialized session (binary, stored as base64) with an expiry. */
+  async saveSerializedSession(channelId: string, data: Buffer, ttlSeconds = DEFAULT_SESSION_TTL_SECONDS): Promise<void> {
+    await this.store.set(this.key(channelId), data.toString('base64'), ttlSeconds);
+  }
+
+  /** The saved session, or null when none (or expired). */
+  async getSerializedSession(channelId: string): Promise<Buffer | null> {
+    const value = await this.store.get(this.key(channelId));
+    return value === null ? null : Buffer.from(value, 'base64');
+  }
+
+  async hasSerializedSession(channelId: string): Promise<boolean> {
+    return (await this.store.get(this.key(channelId))) !== null;
+  }
+
+  async deleteSerializedSession(channelId: string): Promise<void> {
+    await this.store.del(this.key(channelId));
+  }
+}
