@@ -41,7 +41,7 @@ export function createApp(container: ChannelsContainer): Express {
 
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
-  api.use('/channels', qrImageRoutes());
+  api.use('/channels', qrImageRoutes(c.channels));
   api.use(authenticate(container.jwt));
   api.use('/companies', companyRoutes(c.companies));
   api.use('/channels/conversations', conversationRoutes(c.conversations));

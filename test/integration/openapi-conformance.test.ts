@@ -26,7 +26,7 @@ const stub: any = new Proxy({}, { get: () => () => undefined });
 const MOUNTS: { prefix: string; factory: string; router: () => Router }[] = [
   { prefix: '', factory: 'healthRoutes', router: () => healthRoutes(stub) },
   { prefix: '/webhooks', factory: 'webhookRoutes', router: () => webhookRoutes(stub) },
-  { prefix: '/api/channels', factory: 'qrImageRoutes', router: () => qrImageRoutes() },
+  { prefix: '/api/channels', factory: 'qrImageRoutes', router: () => qrImageRoutes(stub) },
   { prefix: '/api/companies', factory: 'companyRoutes', router: () => companyRoutes(stub) },
   { prefix: '/api/channels/conversations', factory: 'conversationRoutes', router: () => conversationRoutes(stub) },
   { prefix: '/api/channels/messages', factory: 'messageRoutes', router: () => messageRoutes(stub) },

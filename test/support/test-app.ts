@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { loadConfig } from '../../src/config/config';
 import { JwtService, type TokenClaims } from '../../src/shared/auth/jwt.service';
 import { createLogger } from '../../src/shared/logging/logger';
+import type { WhatsappClientFactory } from '../../src/modules/channels/infrastructure/providers/whatsapp-web/whatsapp-web-client.port';
 import { RuntimeInitializer, type RunningService } from '../../src/modules/channels/infrastructure/runtime-initializer';
 
 /** A running service on the test database and Redis, listening on 127.0.0.1 port 0. */
@@ -14,7 +15,7 @@ export interface TestApp extends RunningService {
 }
 
 /** Starts the real app in process; `env` overrides the test environment (e.g. META_GRAPH_BASE_URL of a fake); `logLines` collects every log line. */
-export async function startTestApp(env: Record<string, string | undefined> = {}, opts: { logLines?: string[] } = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string | undefined> = {}, opts: { logLines?: string[]; whatsappClientFactory?: WhatsappClientFactory } = {}): Promise<TestApp> {
   const config = loadConfig({
     ...process.env,
     DATABASE_URL: process.env.TEST_DATABASE_URL,
@@ -26,7 +27,7 @@ export async function startTestApp(env: Record<string, string | undefined> = {},
     ...env,
   });
   const sink = opts.logLines ? { write: (line: string) => void opts.logLines!.push(line) } : undefined;
-  const service = await new RuntimeInitializer(config, createLogger(config.logLevel, {}, sink)).start();
+  const service = await new RuntimeInitializer(config, createLogger(config.logLevel, {}, sink), { whatsappClientFactory: opts.whatsappClientFactory }).start();
   const jwt = new JwtService(config.jwtSecret);
   return {
     ...service,

@@ -7,6 +7,8 @@ import type { PrismaClient } from '../../../shared/database/prisma-client';
 import { ChannelWebSocketGateway, type GatewayOptions } from '../application/services/gateway/channel-websocket.gateway';
 import { ChannelRuntimeService } from '../application/services/channel-runtime.service';
 import { HealthService } from '../application/services/health.service';
+import { AuthSessionService } from '../application/services/auth-session.service';
+import { ChannelAuthUseCases } from '../application/use-cases/channel-auth.use-cases';
 import { ChannelUseCases } from '../application/use-cases/channel.use-cases';
 import { CompanyUseCases } from '../application/use-cases/company.use-cases';
 import { ConversationUseCases } from '../application/use-cases/conversation.use-cases';
@@ -19,6 +21,10 @@ import { ConversationController } from './controllers/conversation.controller';
 import { MessageController } from './controllers/message.controller';
 import { MetaWebhookController } from './controllers/meta-webhook.controller';
 import { ProviderFactory } from './providers/provider.factory';
+import { QrImageSigner } from './providers/whatsapp-web/qr-image';
+import type { WhatsappClientFactory } from './providers/whatsapp-web/whatsapp-web-client.port';
+import { realWhatsappClientFactory } from './providers/whatsapp-web/whatsapp-web.client';
+import { WhatsappWebProvider } from './providers/whatsapp-web/whatsapp-web.provider';
 import { PrismaChannelRepository } from './repositories/channel.repository';
 import { PrismaCompanyRepository } from './repositories/company.repository';
 import { PrismaConversationRepository } from './repositories/conversation.repository';
@@ -31,7 +37,13 @@ export interface ContainerDeps {
   prisma: PrismaClient;
   cache: CacheStore;
   gatewayAdapter?: GatewayOptions['adapter'];
+  /** Builds the whatsapp-web.js client of a WhatsApp Web channel; default: the real one on CHROMIUM_PATH (tests pass a fake). */
+  whatsappClientFactory?: WhatsappClientFactory;
 }
+
+/** Browser start-up (launch and page load) and every other browser call. */
+const WHATSAPP_START_TIMEOUT_MS = 60_000;
+const WHATSAPP_CALL_TIMEOUT_MS = 15_000;
 
 /** The composition root: builds every object once, in dependency order, and hands them in through constructors. */
 export class ChannelsContainer {
@@ -45,8 +57,10 @@ export class ChannelsContainer {
   readonly providerFactory: ProviderFactory;
   readonly health: HealthService;
   readonly companyRepository: PrismaCompanyRepository;
+  readonly authSessions: AuthSessionService;
   readonly useCases: {
     channels: ChannelUseCases;
+    channelAuth: ChannelAuthUseCases;
     conversations: ConversationUseCases;
     messages: MessageUseCases;
     companies: CompanyUseCases;
@@ -89,6 +103,14 @@ export class ChannelsContainer {
     const factory = new ProviderFactory({
       meta: { baseUrl: config.meta.graphBaseUrl, version: config.meta.graphVersion, timeoutMs: config.providerHttpTimeoutMs },
     });
+    this.authSessions = new AuthSessionService(deps.cache);
+    const createClient = deps.whatsappClientFactory ?? realWhatsappClientFactory({ chromiumPath: config.chromiumPath, dataDir: config.dataDir, sessions: this.authSessions });
+    factory.register('CUSTOM', 'WHATSAPP', (channel, credentials) => new WhatsappWebProvider(channel, credentials, {
+      createClient,
+      startTimeoutMs: WHATSAPP_START_TIMEOUT_MS,
+      callTimeoutMs: WHATSAPP_CALL_TIMEOUT_MS,
+      cleanupSession: (channelId) => this.authSessions.deleteSerializedSession(channelId),
+    }));
     this.providerFactory = factory;
     this.runtime = new ChannelRuntimeService(channels, factory, this.gateway, logger);
     this.health = new HealthService(prisma, deps.cache, this.runtime, config.instanceId);
@@ -99,7 +121,8 @@ export class ChannelsContainer {
     const ingest = new InboundIngestUseCase(messages, this.gateway, logger);
     this.runtime.setIngestHandler((channel, events) => ingest.ingest(channel, events));
     this.useCases = {
-      channels: new ChannelUseCases(channels, this.companyRepository, this.runtime, this.gateway, this.gateway, { metaAppSecret: config.meta.appSecret }, logger),
+      channels: new ChannelUseCases(channels, this.companyRepository, this.runtime, this.gateway, this.gateway, { metaAppSecret: config.meta.appSecret }, logger, this.authSessions),
+      channelAuth: new ChannelAuthUseCases(channels, this.runtime, this.authSessions, new QrImageSigner(config.jwtSecret), this.gateway),
       conversations: new ConversationUseCases(conversations, channels, messages, this.companyRepository, this.gateway),
       messages: new MessageUseCases(messages, conversations, channels, this.runtime, this.gateway, logger),
       companies: new CompanyUseCases(this.companyRepository),
@@ -107,7 +130,7 @@ export class ChannelsContainer {
       metaWebhooks: new MetaWebhookUseCase(channels, ingest, { appSecret: config.meta.appSecret, verifyToken: config.meta.verifyToken }, logger),
     };
     this.controllers = {
-      channels: new ChannelController(this.useCases.channels),
+      channels: new ChannelController(this.useCases.channels, this.useCases.channelAuth),
       conversations: new ConversationController(this.useCases.conversations),
       messages: new MessageController(this.useCases.messages),
       companies: new CompanyController(this.useCases.companies),

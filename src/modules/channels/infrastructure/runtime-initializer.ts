@@ -8,7 +8,7 @@ import { MemoryCacheStore, RedisCacheStore, createRedisClient, redisDatabase, re
 import { EmbeddedPostgres } from '../../../shared/database/embedded-postgres';
 import { migrate } from '../../../shared/database/migrator';
 import { createPrismaClient, type PrismaClient } from '../../../shared/database/prisma-client';
-import { ChannelsContainer } from './channels.container';
+import { ChannelsContainer, type ContainerDeps } from './channels.container';
 import { ensureDemoTenant, type DemoAdmin } from './demo-seed';
 
 /** A started service: its URL, its container and how to stop it. */
@@ -30,6 +30,8 @@ export class RuntimeInitializer {
   constructor(
     private readonly config: Config,
     private readonly logger: Logger,
+    /** Test seams handed to the container (e.g. a fake WhatsApp Web client factory). */
+    private readonly overrides: Pick<ContainerDeps, 'whatsappClientFactory'> = {},
   ) {}
 
   async start(): Promise<RunningService> {
@@ -56,7 +58,7 @@ export class RuntimeInitializer {
     this.closers.push({ name: 'prisma', close: () => prisma.$disconnect() });
 
     const { cache, adapter } = this.createStore();
-    const container = new ChannelsContainer({ config, logger, prisma, cache, gatewayAdapter: adapter });
+    const container = new ChannelsContainer({ config, logger, prisma, cache, gatewayAdapter: adapter, ...this.overrides });
     const demoAdmin = config.seedDemo ? await ensureDemoTenant(prisma) : null;
 
     const server = http.createServer(createApp(container));

@@ -1,4 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import type { CacheStore } from '../../../../shared/cache/cache-store';
+
+/** How long a QR login started at channel creation (or by GET /qr) stays pending. */
+export const PENDING_LOGIN_TTL_SECONDS = 10 * 60;
+
+/** A QR login in progress for a channel. */
+export interface PendingLogin {
+  sessionId: string;
+  status: 'pending';
+  expiresAt: string;
+}
 
 /** How long a saved WhatsApp Web session lives without being saved again (RemoteAuth re-saves periodically). */
 export const DEFAULT_SESSION_TTL_SECONDS = 30 * 24 * 3600;
@@ -31,5 +42,26 @@ export class AuthSessionService {
 
   async deleteSerializedSession(channelId: string): Promise<void> {
     await this.store.del(this.key(channelId));
+  }
+
+  private loginKey(channelId: string): string {
+    return `wa-login:${channelId}`;
+  }
+
+  /** Starts a new QR login session for the channel (replacing any previous one). */
+  async createPendingLogin(channelId: string, ttlSeconds = PENDING_LOGIN_TTL_SECONDS): Promise<PendingLogin> {
+    const login: PendingLogin = { sessionId: randomUUID(), status: 'pending', expiresAt: new Date(Date.now() + ttlSeconds * 1000).toISOString() };
+    await this.store.set(this.loginKey(channelId), JSON.stringify(login), ttlSeconds);
+    return login;
+  }
+
+  /** The channel's pending QR login, or null when none (or expired). */
+  async getPendingLogin(channelId: string): Promise<PendingLogin | null> {
+    const value = await this.store.get(this.loginKey(channelId));
+    return value === null ? null : (JSON.parse(value) as PendingLogin);
+  }
+
+  async deletePendingLogin(channelId: string): Promise<void> {
+    await this.store.del(this.loginKey(channelId));
   }
 }

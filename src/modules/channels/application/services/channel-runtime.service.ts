@@ -127,6 +127,11 @@ export class ChannelRuntimeService {
     return this.startChannel(current);
   }
 
+  /** The provider running here for the channel, without starting one. */
+  runningProvider(channelId: string): BaseProvider | undefined {
+    return this.providers.get(channelId);
+  }
+
   /** Runtime fields carried by channel events. */
   statusFields(channelId: string) {
     const { state, running, authenticated } = this.getChannelStatus(channelId);

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { companyScope, type AuthUser } from '../../../../shared/auth/permissions';
-import { CapabilityNotSupportedError, NotFoundError, ValidationError } from '../../../../shared/errors/app-error';
+import { NotFoundError, ValidationError } from '../../../../shared/errors/app-error';
 import type { ChannelEntity } from '../../domain/entities/channel.entity';
 import type { ClusterBus } from '../../domain/ports/cluster-bus.port';
 import type { RealtimePublisher } from '../../domain/ports/realtime-publisher.port';
@@ -9,8 +9,9 @@ import type { CompanyRepository } from '../../domain/repositories/company.reposi
 import type { Page } from '../../domain/repositories/pagination';
 import type { CreateChannelDto, ListChannelsQuery, UpdateChannelDto } from '../../shared/dtos/channel.dto';
 import { metaCredentialsSchema } from '../../infrastructure/providers/meta/meta-credentials';
-import { ProviderNotAvailableError } from '../../infrastructure/providers/provider.factory';
+import type { AuthSessionService, PendingLogin } from '../services/auth-session.service';
 import type { ChannelRuntimeService, ChannelRuntimeStatus } from '../services/channel-runtime.service';
+import { isWhatsappWeb } from './channel-auth.use-cases';
 import { assertAgentOfCompany, listScope, targetCompany } from './access';
 
 /** Defaults for META channels whose credentials lack their own app secret. */
@@ -28,10 +29,15 @@ export class ChannelUseCases {
     private readonly cluster: ClusterBus,
     private readonly defaults: ChannelDefaults,
     private readonly logger: Logger,
+    private readonly sessions: AuthSessionService,
   ) {}
 
-  /** Creates a channel; for token providers the credentials are checked before anything is stored, then it is active at once. */
-  async create(user: AuthUser, dto: CreateChannelDto): Promise<ChannelEntity> {
+  /**
+   * Creates a channel; for token providers the credentials are checked before anything is stored,
+   * then it is active at once. A WhatsApp Web channel (CUSTOM + WHATSAPP) has nothing to check: it
+   * is stored inactive, not started, with a pending QR login session (`authSession`).
+   */
+  async create(user: AuthUser, dto: CreateChannelDto): Promise<ChannelEntity & { authSession?: PendingLogin }> {
     const companyId = targetCompany(user, dto.company_id);
     if (!(await this.companies.findCompany(companyId))) {
       throw new ValidationError('Invalid company', [{ field: 'company_id', message: 'company_id does not exist' }], 'COMPANY_NOT_FOUND');
@@ -39,7 +45,9 @@ export class ChannelUseCases {
     await assertAgentOfCompany(this.companies, dto.default_agent_id, companyId, 'default_agent_id');
     const credentials = dto.credentials ?? null;
     const draft = this.draft(companyId, dto);
-    const account = await this.checkCredentials(draft, credentials);
+    const qrLogin = isWhatsappWeb(draft);
+    if (qrLogin) this.runtime.createProviderInstance(draft, {});
+    const account = qrLogin ? undefined : await this.checkCredentials(draft, credentials);
     const started = Date.now();
     const channel = await this.channels.create({
       companyId,
@@ -47,11 +55,16 @@ export class ChannelUseCases {
       type: dto.type,
       provider: dto.provider,
       config: { ...(dto.config ?? {}), ...(account ? { account: account.details } : {}) },
-      isActive: true,
+      isActive: !qrLogin,
       providerAccount: account?.providerAccount ?? dto.provider_account ?? null,
       defaultAgentId: dto.default_agent_id ?? null,
       credentials,
     });
+    if (qrLogin) {
+      const authSession = await this.sessions.createPendingLogin(channel.id);
+      this.logger.info({ module: 'channels', operation: 'create', channel_id: channel.id, duration_ms: Date.now() - started, success: true }, 'channel created, QR login pending');
+      return { ...channel, authSession };
+    }
     await this.runtime.startChannel(channel);
     this.logger.info({ module: 'channels', operation: 'create', channel_id: channel.id, duration_ms: Date.now() - started, success: true }, 'channel created');
     return channel;
@@ -129,13 +142,6 @@ export class ChannelUseCases {
   /** channel.status.updated for a change of the stored state, with the runtime state after it. */
   private announce(channel: ChannelEntity, isActive: boolean, reason: string): void {
     this.events.channelEvent(channel, 'status.updated', { is_active: isActive, ...this.runtime.statusFields(channel.id), reason });
-  }
-
-  /** QR login exists only for WhatsApp Web channels (CUSTOM + WHATSAPP), which are not available yet. */
-  async requireQrLogin(user: AuthUser, id: string): Promise<never> {
-    const channel = await this.get(user, id);
-    if (channel.provider === 'CUSTOM' && channel.type === 'WHATSAPP') throw new ProviderNotAvailableError(channel.provider, channel.type);
-    throw new CapabilityNotSupportedError('QR login', channel.provider);
   }
 
   private draft(companyId: number, dto: CreateChannelDto): ChannelEntity {

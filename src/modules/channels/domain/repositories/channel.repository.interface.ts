@@ -20,6 +20,7 @@ export interface ChannelPatch {
   config?: Record<string, unknown>;
   defaultAgentId?: number | null;
   isActive?: boolean;
+  providerAccount?: string | null;
   credentials?: Record<string, unknown>;
 }
 

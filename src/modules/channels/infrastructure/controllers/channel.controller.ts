@@ -1,16 +1,20 @@
 import type { Request, Response } from 'express';
 import { currentUser } from '../../../../shared/auth/auth.middleware';
 import { ok, paginated } from '../../../../shared/http/envelope';
+import type { ChannelAuthUseCases } from '../../application/use-cases/channel-auth.use-cases';
 import type { ChannelUseCases } from '../../application/use-cases/channel.use-cases';
 import { toChannelDto } from '../mappers/dto.mapper';
 
 /** HTTP translation for channel endpoints. */
 export class ChannelController {
-  constructor(private readonly useCases: ChannelUseCases) {}
+  constructor(
+    private readonly useCases: ChannelUseCases,
+    private readonly auth: ChannelAuthUseCases,
+  ) {}
 
   create = async (req: Request, res: Response) => {
-    const channel = await this.useCases.create(currentUser(req), req.valid.body);
-    res.status(201).json(ok(toChannelDto(channel), 'Channel created'));
+    const { authSession, ...channel } = await this.useCases.create(currentUser(req), req.valid.body);
+    res.status(201).json(ok({ ...toChannelDto(channel), ...(authSession ? { authSession } : {}) }, 'Channel created'));
   };
 
   list = async (req: Request, res: Response) => {
@@ -42,8 +46,21 @@ export class ChannelController {
     res.json(ok(toChannelDto(await this.useCases.deactivate(currentUser(req), req.valid.params.id)), 'Channel deactivated'));
   };
 
-  /** GET /qr and POST /auth: QR login (WhatsApp Web only). */
-  qrLogin = async (req: Request, _res: Response) => {
-    await this.useCases.requireQrLogin(currentUser(req), req.valid.params.id);
+  /** GET /qr: the saved session restored, or the first QR to scan. */
+  qr = async (req: Request, res: Response) => {
+    res.json(ok(await this.auth.qr(currentUser(req), req.valid.params.id)));
+  };
+
+  /** POST /auth: completes the QR login once scanned. */
+  completeAuth = async (req: Request, res: Response) => {
+    const channel = await this.auth.complete(currentUser(req), req.valid.params.id, req.valid.body.sessionId);
+    res.json(ok(toChannelDto(channel), 'Channel authenticated'));
+  };
+
+  /** GET /qr-image/:sessionId (signed URL, no Bearer): the QR as SVG. */
+  qrImage = async (req: Request, res: Response) => {
+    const { id, sessionId } = req.valid.params;
+    const svg = await this.auth.qrImage(id, sessionId, req.query.exp, req.query.sig);
+    res.set('Cache-Control', 'no-store').type('image/svg+xml').send(svg);
   };
 }

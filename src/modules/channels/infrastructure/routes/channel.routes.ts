@@ -1,6 +1,5 @@
 import { Router } from 'express';
 import { authorize } from '../../../../shared/auth/auth.middleware';
-import { NotFoundError } from '../../../../shared/errors/app-error';
 import { validate } from '../../../../shared/http/validate.middleware';
 import { idParams } from '../../shared/validators/common.schema';
 import { channelAuthBody, createChannelBody, listChannelsQuery, qrImageParams, updateChannelBody } from '../../shared/validators/channel.schema';
@@ -16,17 +15,14 @@ export function channelRoutes(c: ChannelController): Router {
   r.delete('/:id', authorize('channels:delete'), validate({ params: idParams }), c.remove);
   r.put('/:id/activate', authorize('channels:update'), validate({ params: idParams }), c.activate);
   r.put('/:id/deactivate', authorize('channels:update'), validate({ params: idParams }), c.deactivate);
-  r.get('/:id/qr', authorize('channels:update'), validate({ params: idParams }), c.qrLogin);
-  r.post('/:id/auth', authorize('channels:update'), validate({ params: idParams, body: channelAuthBody }), c.qrLogin);
+  r.get('/:id/qr', authorize('channels:update'), validate({ params: idParams }), c.qr);
+  r.post('/:id/auth', authorize('channels:update'), validate({ params: idParams, body: channelAuthBody }), c.completeAuth);
   return r;
 }
 
 /** The QR image is fetched by an <img> tag, so it is authorised by a signed URL, not a Bearer token. */
-export function qrImageRoutes(): Router {
+export function qrImageRoutes(c: ChannelController): Router {
   const r = Router();
-  // No QR sessions exist until WhatsApp Web channels arrive, so every session id is unknown.
-  r.get('/:id/qr-image/:sessionId', validate({ params: qrImageParams }), () => {
-    throw new NotFoundError('QR session');
-  });
+  r.get('/:id/qr-image/:sessionId', validate({ params: qrImageParams }), c.qrImage);
   return r;
 }

@@ -94,6 +94,11 @@ export class WhatsappWebProvider extends BaseProvider {
     return this.authenticated;
   }
 
+  /** The QR waiting to be scanned, if any. */
+  get currentQr(): string | undefined {
+    return this.lastQr;
+  }
+
   /** The logged-in phone number, once ready. */
   get phoneNumber(): string | undefined {
     return this.phone;

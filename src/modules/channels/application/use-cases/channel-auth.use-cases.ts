@@ -1,0 +1,89 @@
+import { companyScope, type AuthUser } from '../../../../shared/auth/permissions';
+import { CapabilityNotSupportedError, ConflictError, ForbiddenError, NotFoundError, ProviderUnavailableError, ValidationError } from '../../../../shared/errors/app-error';
+import type { ChannelEntity } from '../../domain/entities/channel.entity';
+import type { RealtimePublisher } from '../../domain/ports/realtime-publisher.port';
+import type { ChannelRepository } from '../../domain/repositories/channel.repository.interface';
+import { renderQrSvg, type QrImageSigner } from '../../infrastructure/providers/whatsapp-web/qr-image';
+import { WhatsappWebProvider } from '../../infrastructure/providers/whatsapp-web/whatsapp-web.provider';
+import type { AuthSessionService, PendingLogin } from '../services/auth-session.service';
+import type { ChannelRuntimeService } from '../services/channel-runtime.service';
+
+/** Answer of GET /api/channels/:id/qr. */
+export type QrLoginAnswer =
+  | { sessionRestored: true; status: 'authenticated' }
+  | { sessionRestored: false; status: 'authenticated'; sessionId: string; expiresAt: string }
+  | { status: 'pending'; qrCode: string; qrCodeUrl: string; sessionId: string; expiresAt: string };
+
+/** True for WhatsApp Web channels, the only ones with a QR login. */
+export function isWhatsappWeb(channel: Pick<ChannelEntity, 'provider' | 'type'>): boolean {
+  return channel.provider === 'CUSTOM' && channel.type === 'WHATSAPP';
+}
+
+/** QR login of WhatsApp Web channels: get the QR (or restore the saved session), complete the login, serve the QR image. */
+export class ChannelAuthUseCases {
+  constructor(
+    private readonly channels: ChannelRepository,
+    private readonly runtime: ChannelRuntimeService,
+    private readonly sessions: AuthSessionService,
+    private readonly signer: QrImageSigner,
+    private readonly events: RealtimePublisher,
+    private readonly qrWaitMs = 30_000,
+  ) {}
+
+  /** A WhatsApp Web channel of the caller's company: 404 for another company's, 400 for other channel kinds. */
+  private async qrChannel(user: AuthUser, id: string): Promise<ChannelEntity> {
+    const channel = await this.channels.findById(id, companyScope(user));
+    if (!channel) throw new NotFoundError('Channel');
+    if (!isWhatsappWeb(channel)) throw new CapabilityNotSupportedError('QR login', channel.provider);
+    return channel;
+  }
+
+  /** Starts (or reuses) the channel's browser; a provider left logged out or failed is started afresh. */
+  private async start(channel: ChannelEntity): Promise<WhatsappWebProvider> {
+    let provider = await this.runtime.startChannel(channel);
+    if (['disconnected', 'error', 'stopped'].includes(provider.getState())) provider = await this.runtime.restartChannel(channel);
+    if (!(provider instanceof WhatsappWebProvider)) throw new CapabilityNotSupportedError('QR login', channel.provider);
+    return provider;
+  }
+
+  /** The saved session is restored when one exists; otherwise the first QR of a started browser. */
+  async qr(user: AuthUser, id: string): Promise<QrLoginAnswer> {
+    const channel = await this.qrChannel(user, id);
+    if (await this.sessions.hasSerializedSession(channel.id)) {
+      await this.start(channel);
+      return { sessionRestored: true, status: 'authenticated' };
+    }
+    const login = (await this.sessions.getPendingLogin(channel.id)) ?? (await this.sessions.createPendingLogin(channel.id));
+    const provider = await this.start(channel);
+    const step = await provider.waitForLogin(this.qrWaitMs).catch((err: unknown) => {
+      throw new ProviderUnavailableError(`WhatsApp Web gave no QR: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    if ('authenticated' in step) return { sessionRestored: false, status: 'authenticated', sessionId: login.sessionId, expiresAt: login.expiresAt };
+    return { status: 'pending', qrCode: step.qr, qrCodeUrl: this.signer.url(channel.id, login.sessionId), sessionId: login.sessionId, expiresAt: login.expiresAt };
+  }
+
+  /** Completes the login once WhatsApp accepted the scan: the channel becomes active with its phone number. */
+  async complete(user: AuthUser, id: string, sessionId: string): Promise<ChannelEntity> {
+    const channel = await this.qrChannel(user, id);
+    const login = await this.sessions.getPendingLogin(channel.id);
+    if (!login || login.sessionId !== sessionId) {
+      throw new ValidationError('Unknown QR session', [{ field: 'sessionId', message: 'sessionId is not the pending QR session of this channel' }], 'INVALID_SESSION');
+    }
+    const provider = this.runtime.runningProvider(channel.id);
+    if (!(provider instanceof WhatsappWebProvider) || !provider.isLoggedIn) throw new ConflictError('The QR code has not been scanned yet', 'NOT_AUTHENTICATED');
+    const updated = await this.channels.update(channel.id, { isActive: true, providerAccount: provider.phoneNumber ?? channel.providerAccount });
+    await this.sessions.deletePendingLogin(channel.id);
+    if (!channel.isActive) this.events.channelEvent(updated, 'status.updated', { is_active: true, ...this.runtime.statusFields(channel.id), reason: 'authenticated' });
+    return updated;
+  }
+
+  /** The current QR as SVG, for a signed URL (no Bearer): 403 for a bad or expired signature, 404 when no QR is waiting. */
+  async qrImage(id: string, sessionId: string, exp: unknown, sig: unknown): Promise<string> {
+    if (!this.signer.verify(id, sessionId, exp, sig)) throw new ForbiddenError('Invalid or expired QR link', 'INVALID_QR_SIGNATURE');
+    const login: PendingLogin | null = await this.sessions.getPendingLogin(id);
+    const provider = this.runtime.runningProvider(id);
+    const qr = login?.sessionId === sessionId && provider instanceof WhatsappWebProvider ? provider.currentQr : undefined;
+    if (!qr) throw new NotFoundError('QR session');
+    return renderQrSvg(qr);
+  }
+}
