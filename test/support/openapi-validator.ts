@@ -130,7 +130,8 @@ export class OpenApiValidator {
     if (!mediaKey) return [`${where}: content type ${contentType || '(none)'} is not documented (documented: ${Object.keys(content).join(', ')})`];
     const media = content[mediaKey];
     if (!media.schema) return [];
-    const body = mediaKey === 'application/json' ? res.body : res.text;
+    // supertest buffers media types it does not parse (image/svg+xml) into res.body, leaving res.text unset.
+    const body = mediaKey === 'application/json' ? res.body : res.text ?? (Buffer.isBuffer(res.body) ? res.body.toString('utf8') : res.body);
     const fn = this.validatorAt(`${pointer}/content/${escapePointer(mediaKey)}/schema`);
     const problems = fn(body) ? [] : formatErrors(fn.errors).map((e) => `${where}: ${e}`);
     // Error bodies name the request: their requestId is the X-Request-Id header.
