@@ -106,6 +106,20 @@ describe('WhatsApp Web QR login over HTTP (fake whatsapp-web.js client)', () => 
     expectErrorEnvelope(await api().get(qrCodeUrl), 404, 'QR_SESSION_NOT_FOUND');
   });
 
+  it('when the scanned number already belongs to another live channel, then POST /auth answers 409 and the channel stays inactive', async () => {
+    const first = await createWaChannel();
+    await qrOf(first.id);
+    clients.latest(first.id).login('15550002222');
+    expect((await api().post(`/api/channels/${first.id}/auth`).set(bearer(tenant.adminToken)).send({ sessionId: first.authSession.sessionId })).status).toBe(200);
+
+    const second = await createWaChannel();
+    await qrOf(second.id);
+    clients.latest(second.id).login('15550002222');
+    const res = await api().post(`/api/channels/${second.id}/auth`).set(bearer(tenant.adminToken)).send({ sessionId: second.authSession.sessionId });
+    expectErrorEnvelope(res, 409, 'CHANNEL_ACCOUNT_TAKEN');
+    expect(await sql('SELECT is_active, provider_account FROM channels WHERE id = $1', [second.id])).toEqual([{ is_active: false, provider_account: null }]);
+  });
+
   it('when a serialized session is saved for the channel, then GET /qr restores it with no QR', async () => {
     const channel = await createWaChannel();
     await app.container.authSessions.saveSerializedSession(channel.id, Buffer.from('zip'), 60);

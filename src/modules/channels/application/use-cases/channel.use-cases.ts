@@ -46,7 +46,6 @@ export class ChannelUseCases {
     const credentials = dto.credentials ?? null;
     const draft = this.draft(companyId, dto);
     const qrLogin = isWhatsappWeb(draft);
-    if (qrLogin) this.runtime.createProviderInstance(draft, {});
     const account = qrLogin ? undefined : await this.checkCredentials(draft, credentials);
     const started = Date.now();
     const channel = await this.channels.create({

@@ -69,6 +69,16 @@ export class PrismaChannelRepository implements ChannelRepository {
 
   async update(id: string, patch: ChannelPatch): Promise<ChannelEntity> {
     const { credentials, ...rest } = patch;
+    try {
+      return await this.updateInTransaction(id, rest, credentials);
+    } catch (err) {
+      // provider_account can change (a WhatsApp Web login records its number): same rule as create.
+      if (isUniqueViolation(err)) throw new ConflictError('A live channel already uses this provider_account', 'CHANNEL_ACCOUNT_TAKEN');
+      throw err;
+    }
+  }
+
+  private updateInTransaction(id: string, rest: Omit<ChannelPatch, 'credentials'>, credentials: ChannelPatch['credentials']): Promise<ChannelEntity> {
     return this.prisma.$transaction(async (tx) => {
       const current = await tx.channel.findFirst({ where: { id, deletedAt: null } });
       if (!current) throw new NotFoundError('Channel');
