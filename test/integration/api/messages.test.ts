@@ -197,6 +197,40 @@ describe('Messages API', () => {
       expect(ctx.graph.sends()[0].body.text.body).toHaveLength(4096);
     });
 
+    it('when an image is sent with a caption, then Graph gets one image by link and the message is stored with its attachment', async () => {
+      const conversation = await openConversation();
+      const url = 'https://cdn.example.com/factura.jpg';
+      const res = await sendMessage(ctx.app, tenant.agentToken, { conversation_id: conversation.id, content_type: 'image', message: 'Tu factura', attachments: [{ url, mime_type: 'image/jpeg' }] });
+      expect(res.status).toBe(201);
+      expect(res.body.data).toMatchObject({ content_type: 'image', message: 'Tu factura', status: 'SENT', attachments: [expect.objectContaining({ type: 'image', url, mime_type: 'image/jpeg', caption: 'Tu factura' })] });
+      expect(ctx.graph.sends().map((s) => s.body)).toEqual([{ messaging_product: 'whatsapp', recipient_type: 'individual', to: CUSTOMER, type: 'image', image: { link: url, caption: 'Tu factura' } }]);
+      expect(await sql(`SELECT type, url, mime_type FROM attachments`)).toEqual([{ type: 'image', url, mime_type: 'image/jpeg' }]);
+    });
+
+    it('when a document is sent without a caption, then Graph gets its filename and no caption', async () => {
+      const conversation = await openConversation();
+      const res = await sendMessage(ctx.app, tenant.agentToken, { conversation_id: conversation.id, content_type: 'document', attachments: [{ url: 'https://cdn.example.com/a.pdf', mime_type: 'application/pdf', filename: 'a.pdf' }] });
+      expect(res.status).toBe(201);
+      expect(ctx.graph.sends()[0].body).toMatchObject({ type: 'document', document: { link: 'https://cdn.example.com/a.pdf', filename: 'a.pdf' } });
+      expect(ctx.graph.sends()[0].body.document.caption).toBeUndefined();
+    });
+
+    it.each([
+      ['media without attachments', { content_type: 'image', message: 'x' }, 'attachments'],
+      ['text with attachments', { message: 'x', attachments: [{ url: 'https://a.example/x.jpg', mime_type: 'image/jpeg' }] }, 'attachments'],
+      ['a non-http attachment URL', { content_type: 'image', attachments: [{ url: 'file:///etc/passwd', mime_type: 'image/jpeg' }] }, 'attachments.0.url'],
+      ['a malformed mime type', { content_type: 'image', attachments: [{ url: 'https://a.example/x.jpg', mime_type: 'jpeg' }] }, 'attachments.0.mime_type'],
+      ['an unknown content type', { content_type: 'location', message: 'x' }, 'content_type'],
+    ])('when %s is sent, then 400 naming the field and nothing is stored or sent', async (_name, patch, field) => {
+      const conversation = await openConversation();
+      const before = await tableCounts();
+      const res = await sendMessage(ctx.app, tenant.adminToken, { conversation_id: conversation.id, ...patch });
+      expectErrorEnvelope(res, 400, 'VALIDATION_ERROR');
+      expect(errorFields(res)).toContain(field);
+      expect(await tableCounts()).toEqual(before);
+      expect(ctx.graph.sends()).toHaveLength(0);
+    });
+
     it('when the recipient is not a phone number on a WhatsApp channel, then 400 naming to and no conversation is opened', async () => {
       const res = await sendMessage(ctx.app, tenant.adminToken, { channel_id: channel.id, to: 'maria@example.test', message: 'Hola' });
       expectErrorEnvelope(res, 400);

@@ -35,7 +35,9 @@ export class MessageUseCases {
     // Every refusal comes before anything is stored, including a new conversation.
     if (!channel.isActive) throw new ConflictError('Channel is not active', 'CHANNEL_INACTIVE');
     const provider = await this.runtime.getProvider(channel);
-    if (!provider.supports('send_text')) throw new CapabilityNotSupportedError('sending text', channel.provider);
+    const media = dto.content_type !== 'text';
+    if (!provider.supports(media ? 'send_media' : 'send_text')) throw new CapabilityNotSupportedError(media ? 'sending media' : 'sending text', channel.provider);
+    const attachments = (dto.attachments ?? []).map((a) => ({ url: a.url, mimeType: a.mime_type, filename: a.filename }));
     const conversation = existing ?? (await this.openConversation(channel, dto.to!));
     const account = (channel.config.account as { display_phone_number?: string } | undefined)?.display_phone_number;
     const pending = await this.messages.createOutgoing({
@@ -48,12 +50,13 @@ export class MessageUseCases {
       message: dto.message,
       contentType: dto.content_type,
       metadata: { ...(dto.metadata ?? {}), sent_by: user.id },
+      attachments: attachments.map((a) => ({ ...a, type: dto.content_type, caption: dto.message || undefined })),
     });
     this.publisher.messageCreated(pending, { ...conversation, lastMessageAt: pending.timestamp });
     const started = Date.now();
     let update: StatusUpdate;
     try {
-      const { externalId } = await provider.sendMessage({ id: pending.id, to: conversation.externalId, text: dto.message, contentType: dto.content_type });
+      const { externalId } = await provider.sendMessage({ id: pending.id, to: conversation.externalId, text: dto.message, contentType: dto.content_type, attachments });
       update = { status: 'SENT', externalId };
     } catch (err) {
       const e = err instanceof ProviderSendError ? err : new ProviderSendError('INTERNAL_ERROR', 'Provider call failed', false);
@@ -66,8 +69,10 @@ export class MessageUseCases {
       'message sent',
     );
     if (!change) return (await this.messages.findById(pending.id))!;
-    this.publisher.messageStatus(change.message, change.previousStatus);
-    return change.message;
+    // The status UPDATE returns the row alone; its attachments are the ones just stored.
+    const message = { ...change.message, attachments: pending.attachments };
+    this.publisher.messageStatus(message, change.previousStatus);
+    return message;
   }
 
   /**

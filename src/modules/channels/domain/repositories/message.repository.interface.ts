@@ -12,6 +12,8 @@ export interface NewOutgoingMessage {
   message: string;
   contentType: ContentType;
   metadata?: unknown;
+  /** Media sent with the message, stored as its attachments. */
+  attachments?: Array<{ type: string; url: string; mimeType: string; filename?: string; caption?: string }>;
 }
 
 /** What a status change did: the message after it and the status before it. */

@@ -12,8 +12,18 @@ export interface OutboundMessage {
   /** Our message id (providers may use it as an idempotency key). */
   id: string;
   to: string;
+  /** The text, or the caption of media (may be empty). */
   text: string;
   contentType: string;
+  /** Media to send (content types other than text): public URLs the provider fetches or uploads. */
+  attachments?: OutboundAttachment[];
+}
+
+/** One media item of an outgoing message. */
+export interface OutboundAttachment {
+  url: string;
+  mimeType: string;
+  filename?: string;
 }
 
 /** What a successful send returns. */

@@ -75,8 +75,15 @@ export class PrismaMessageRepository implements MessageRepository {
 
   async createOutgoing(input: NewOutgoingMessage): Promise<MessageEntity> {
     const row = await this.prisma.$transaction(async (tx) => {
+      const { attachments, ...fields } = input;
       const m = await tx.message.create({
-        data: { ...input, metadata: input.metadata as Prisma.InputJsonValue | undefined, direction: 'outgoing', status: 'PENDING' },
+        data: {
+          ...fields,
+          metadata: input.metadata as Prisma.InputJsonValue | undefined,
+          direction: 'outgoing',
+          status: 'PENDING',
+          attachments: attachments?.length ? { create: attachments } : undefined,
+        },
         include: { attachments: true },
       });
       await tx.conversation.update({ where: { id: input.conversationId }, data: { lastMessageAt: m.timestamp } });

@@ -5,8 +5,10 @@ export interface SendMessageDto {
   conversation_id?: string;
   channel_id?: string;
   to?: string;
+  /** Text, or the caption of media. */
   message: string;
-  content_type: 'text';
+  content_type: 'text' | 'image' | 'audio' | 'video' | 'document' | 'sticker';
+  attachments?: Array<{ url: string; mime_type: string; filename?: string }>;
   metadata?: Record<string, unknown>;
 }
 

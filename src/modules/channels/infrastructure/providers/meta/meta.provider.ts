@@ -29,7 +29,7 @@ function describeGraphError(err: unknown): ProviderSendError {
 
 /** WhatsApp Business Cloud API adapter: sends through the Graph API; inbound arrives by webhook. */
 export class MetaProvider extends BaseProvider {
-  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['send_text', 'webhooks']);
+  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['send_text', 'send_media', 'webhooks']);
   private readonly http: AxiosInstance;
   private readonly creds: MetaCredentials;
 
@@ -82,8 +82,7 @@ export class MetaProvider extends BaseProvider {
         messaging_product: 'whatsapp',
         recipient_type: 'individual',
         to: message.to,
-        type: 'text',
-        text: { preview_url: false, body: message.text },
+        ...graphContent(message),
       });
       const externalId = data?.messages?.[0]?.id;
       if (typeof externalId !== 'string' || externalId.length === 0 || externalId.length > 255) {
@@ -100,4 +99,18 @@ export class MetaProvider extends BaseProvider {
   get appSecret(): string | undefined {
     return this.creds.appSecret;
   }
+}
+
+/** The Graph API content of a message: text, or one media item by link (caption where Meta allows one). */
+function graphContent(message: OutboundMessage): Record<string, unknown> {
+  const media = message.attachments ?? [];
+  if (message.contentType === 'text' || media.length === 0) return { type: 'text', text: { preview_url: false, body: message.text } };
+  // The Cloud API sends one media item per message.
+  if (media.length > 1) throw new ProviderSendError('TOO_MANY_ATTACHMENTS', 'WhatsApp Cloud API sends one media item per message', false);
+  const [item] = media;
+  const type = message.contentType;
+  const body: Record<string, unknown> = { link: item.url };
+  if (message.text && type !== 'audio' && type !== 'sticker') body.caption = message.text;
+  if (type === 'document' && item.filename) body.filename = item.filename;
+  return { type, [type]: body };
 }
