@@ -14,6 +14,7 @@ import { healthRoutes } from './modules/channels/infrastructure/routes/health.ro
 import { channelRoutes, qrImageRoutes } from './modules/channels/infrastructure/routes/channel.routes';
 import { companyRoutes } from './modules/channels/infrastructure/routes/company.routes';
 import { conversationRoutes } from './modules/channels/infrastructure/routes/conversation.routes';
+import { mediaRoutes } from './modules/channels/infrastructure/routes/media.routes';
 import { messageRoutes } from './modules/channels/infrastructure/routes/message.routes';
 import { webhookRoutes } from './modules/channels/infrastructure/routes/webhook.routes';
 
@@ -46,6 +47,7 @@ export function createApp(container: ChannelsContainer): Express {
   api.use('/companies', companyRoutes(c.companies));
   api.use('/channels/conversations', conversationRoutes(c.conversations));
   api.use('/channels/messages', messageRoutes(c.messages));
+  api.use('/channels/media', mediaRoutes(c.media));
   api.use('/channels', channelRoutes(c.channels));
   app.use('/api', api);
 

@@ -31,6 +31,22 @@ export interface Config {
   providerHttpTimeoutMs: number;
   twilioApiBaseUrl?: string;
   chromiumPath: string;
+  whatsappWeb: {
+    /** Browser launch and page load. */
+    startTimeoutMs: number;
+    /** Every other call into the browser (send, state, destroy, media download). */
+    callTimeoutMs: number;
+    /** How long a send waits for one reconnect of a disconnected client. */
+    reconnectTimeoutMs: number;
+    /** Bursts of messages and acks within this window are stored in one go. */
+    batchWindowMs: number;
+  };
+  media: {
+    /** Largest media file kept (received) or fetched (sent). */
+    maxBytes: number;
+    /** Lets the service fetch media from private/loopback addresses (tests and closed networks only). */
+    allowPrivateUrls: boolean;
+  };
   socket: {
     /** send_message allowed per socket: sustained per second, and burst. */
     sendRateLimit: { perSecond: number; burst: number };
@@ -61,6 +77,12 @@ const schema = Joi.object({
   PROVIDER_HTTP_TIMEOUT_MS: Joi.number().integer().min(100).max(120000).default(10000),
   TWILIO_API_BASE_URL: Joi.string().uri({ scheme: ['http', 'https'] }).empty(''),
   CHROMIUM_PATH: Joi.string().default('/usr/bin/chromium'),
+  WHATSAPP_START_TIMEOUT_MS: Joi.number().integer().min(1000).max(600000).default(60000),
+  WHATSAPP_CALL_TIMEOUT_MS: Joi.number().integer().min(100).max(300000).default(15000),
+  WHATSAPP_RECONNECT_TIMEOUT_MS: Joi.number().integer().min(100).max(600000).default(30000),
+  WHATSAPP_BATCH_WINDOW_MS: Joi.number().integer().min(0).max(10000).default(200),
+  MEDIA_MAX_BYTES: Joi.number().integer().min(1024).max(2 * 1024 * 1024 * 1024).default(25 * 1024 * 1024),
+  MEDIA_ALLOW_PRIVATE_URLS: Joi.boolean().default(false),
   SOCKET_SEND_RATE: Joi.number().min(0.1).max(10000).default(10),
   SOCKET_SEND_BURST: Joi.number().integer().min(1).max(100000).default(20),
   SOCKET_MAX_PAYLOAD_BYTES: Joi.number().integer().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
@@ -106,6 +128,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     providerHttpTimeoutMs: v.PROVIDER_HTTP_TIMEOUT_MS,
     twilioApiBaseUrl: v.TWILIO_API_BASE_URL,
     chromiumPath: v.CHROMIUM_PATH,
+    whatsappWeb: {
+      startTimeoutMs: v.WHATSAPP_START_TIMEOUT_MS,
+      callTimeoutMs: v.WHATSAPP_CALL_TIMEOUT_MS,
+      reconnectTimeoutMs: v.WHATSAPP_RECONNECT_TIMEOUT_MS,
+      batchWindowMs: v.WHATSAPP_BATCH_WINDOW_MS,
+    },
+    media: { maxBytes: v.MEDIA_MAX_BYTES, allowPrivateUrls: v.MEDIA_ALLOW_PRIVATE_URLS },
     socket: {
       sendRateLimit: { perSecond: v.SOCKET_SEND_RATE, burst: v.SOCKET_SEND_BURST },
       maxPayloadBytes: v.SOCKET_MAX_PAYLOAD_BYTES,

@@ -6,6 +6,7 @@ import { channelRoutes, qrImageRoutes } from '../../src/modules/channels/infrast
 import { companyRoutes } from '../../src/modules/channels/infrastructure/routes/company.routes';
 import { conversationRoutes } from '../../src/modules/channels/infrastructure/routes/conversation.routes';
 import { healthRoutes } from '../../src/modules/channels/infrastructure/routes/health.routes';
+import { mediaRoutes } from '../../src/modules/channels/infrastructure/routes/media.routes';
 import { messageRoutes } from '../../src/modules/channels/infrastructure/routes/message.routes';
 import { webhookRoutes } from '../../src/modules/channels/infrastructure/routes/webhook.routes';
 import { FakeGraphApi } from '../support/fake-graph-api';
@@ -31,6 +32,7 @@ const MOUNTS: { prefix: string; factory: string; router: () => Router }[] = [
   { prefix: '/api/companies', factory: 'companyRoutes', router: () => companyRoutes(stub) },
   { prefix: '/api/channels/conversations', factory: 'conversationRoutes', router: () => conversationRoutes(stub) },
   { prefix: '/api/channels/messages', factory: 'messageRoutes', router: () => messageRoutes(stub) },
+  { prefix: '/api/channels/media', factory: 'mediaRoutes', router: () => mediaRoutes(stub) },
   { prefix: '/api/channels', factory: 'channelRoutes', router: () => channelRoutes(stub) },
 ];
 /** Routes app.ts registers itself (outside the routers). */
@@ -257,6 +259,18 @@ describe('OpenAPI conformance (openapi.yaml vs the running app)', () => {
       expect(done.status).toBe(200);
       expect(done.body.data).toMatchObject({ is_active: true, provider_account: '15550003333' });
       expect(spec.assert(await api().get(qr.body.data.qrCodeUrl)).status).toBe(404);
+
+      const photo = { id: { _serialized: 'false_15557770123@c.us_CONF' }, from: '15557770123@c.us', body: '', type: 'image', timestamp: 1764000000, hasMedia: true, _data: { mimetype: 'image/png' }, downloadMedia: async () => ({ mimetype: 'image/png', data: Buffer.from('PNG').toString('base64') }) };
+      whatsapp.latest(id).emit('message', photo);
+      let url: string | undefined;
+      for (let i = 0; i < 100 && !url; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        url = (await sql<{ url: string }>('SELECT url FROM attachments WHERE url IS NOT NULL'))[0]?.url;
+      }
+      const file = spec.assert(await api().get(url!).set(auth(tenant.agentToken)), 'GET', '/api/channels/media/{channelId}/{file}');
+      expect(file.status).toBe(200);
+      expect(file.headers['content-type']).toBe('image/png');
+      expect(spec.assert(await api().get(url!.replace(/\/[a-f0-9]{64}\./, `/${'0'.repeat(64)}.`)).set(auth()), 'GET', '/api/channels/media/{channelId}/{file}').status).toBe(404);
 
       const meta = await createChannel();
       const notQr = spec.assert(await api().get(`/api/channels/${meta.id}/qr`).set(auth()));

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { WhatsappClientEvent, WhatsappWebClient, WhatsappWebMessage } from '../../src/modules/channels/infrastructure/providers/whatsapp-web/whatsapp-web-client.port';
+import type { WhatsappClientEvent, WhatsappMedia, WhatsappSendOptions, WhatsappWebClient, WhatsappWebMessage } from '../../src/modules/channels/infrastructure/providers/whatsapp-web/whatsapp-web-client.port';
 
 /**
  * A whatsapp-web.js `Client` stand-in with the same event names and method signatures; the test
@@ -7,7 +7,7 @@ import type { WhatsappClientEvent, WhatsappWebClient, WhatsappWebMessage } from 
  */
 export class FakeWhatsappClient extends EventEmitter implements WhatsappWebClient {
   info?: { wid: { user: string } };
-  readonly sent: Array<{ chatId: string; content: string }> = [];
+  readonly sent: Array<{ chatId: string; content: string | WhatsappMedia; options?: WhatsappSendOptions }> = [];
   destroyed = 0;
   /** Scripted behaviour: an error to throw, or 'hang' to never settle. */
   initializeBehaviour: Error | 'hang' | undefined;
@@ -40,11 +40,11 @@ export class FakeWhatsappClient extends EventEmitter implements WhatsappWebClien
     return this.state;
   }
 
-  async sendMessage(chatId: string, content: string): Promise<WhatsappWebMessage> {
+  async sendMessage(chatId: string, content: string | WhatsappMedia, options?: WhatsappSendOptions): Promise<WhatsappWebMessage> {
     await settle(this.sendBehaviour);
-    this.sent.push({ chatId, content });
+    this.sent.push({ chatId, content, options });
     this.counter++;
-    return { id: { _serialized: `true_${chatId}_FAKE${this.counter}`, fromMe: true }, from: 'me', to: chatId, body: content, type: 'chat', timestamp: Math.floor(Date.now() / 1000), fromMe: true };
+    return { id: { _serialized: `true_${chatId}_FAKE${this.counter}`, fromMe: true }, from: 'me', to: chatId, body: typeof content === 'string' ? content : '', type: typeof content === 'string' ? 'chat' : 'image', timestamp: Math.floor(Date.now() / 1000), fromMe: true };
   }
 
   /** Logs in as `phone`: authenticated then ready, as the library does after a scan. */

@@ -126,7 +126,9 @@ export class OpenApiValidator {
         ? [`${where}: the spec documents no body but got ${contentType}`]
         : [];
     }
-    const mediaKey = Object.keys(content).find((k) => k.toLowerCase() === contentType);
+    // Exact media types first, then OpenAPI's ranges (`image/*`, `*/*`).
+    const keys = Object.keys(content);
+    const mediaKey = keys.find((k) => k.toLowerCase() === contentType) ?? keys.find((k) => k.endsWith('/*') && (k === '*/*' || contentType.startsWith(k.slice(0, -1).toLowerCase())));
     if (!mediaKey) return [`${where}: content type ${contentType || '(none)'} is not documented (documented: ${Object.keys(content).join(', ')})`];
     const media = content[mediaKey];
     if (!media.schema) return [];

@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 
 /** Small key-value store: Redis when REDIS_URL is set, in-process otherwise. */
 export interface CacheStore {
-  readonly kind: 'redis' | 'memory';
+  readonly kind: 'redis' | 'memory' | 'file';
   get(key: string): Promise<string | null>;
   /** Sets `key`; with `ttlSeconds` it expires. */
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;

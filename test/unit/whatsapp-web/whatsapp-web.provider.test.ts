@@ -11,7 +11,7 @@ const channel: ChannelEntity = {
 
 function setup(opts: Partial<WhatsappWebOptions> = {}) {
   const clients = new FakeWhatsappClients();
-  const provider = new WhatsappWebProvider(channel, {}, { createClient: clients.create, startTimeoutMs: 200, callTimeoutMs: 100, ...opts });
+  const provider = new WhatsappWebProvider(channel, {}, { createClient: clients.create, startTimeoutMs: 200, callTimeoutMs: 100, reconnectTimeoutMs: 300, batchWindowMs: 0, ...opts });
   const lifecycle: Array<{ event: string; payload: Record<string, unknown>; state: string }> = [];
   const pushed: InboundEvent[] = [];
   provider.setLifecycleHandler((_id, event, payload) => lifecycle.push({ event, payload, state: provider.getState() }));
@@ -69,9 +69,9 @@ describe('WhatsappWebProvider', () => {
     await expect(provider.sendMessage({ id: 'm', to: '1', text: 't', contentType: 'text' })).rejects.toMatchObject({ code: 'TIMEOUT', retryable: true });
   });
 
-  it('when the phone logs out, then local state is cleared before the browser is called, disconnected then session_cleaned', async () => {
+  it('when the phone logs out, then local state and the stored session are cleared before the browser is called, disconnected then session_cleaned', async () => {
     const order: string[] = [];
-    const { clients, provider, lifecycle } = setup({ cleanupSession: async () => void order.push('cleanup') });
+    const { clients, provider, lifecycle } = setup({ forgetSession: async () => void order.push(`forget:authenticated=${provider.isAuthenticated()}`), cleanupSession: async () => void order.push('cleanup') });
     await provider.initialize();
     const client = clients.latest(channel.id);
     client.login();
@@ -84,8 +84,8 @@ describe('WhatsappWebProvider', () => {
     client.emit('disconnected', 'LOGOUT');
     await tick();
     await tick();
-    expect(order).toEqual(['destroy:authenticated=false', 'cleanup']);
-    expect(lifecycle.map((l) => l.event)).toEqual(['disconnected', 'session_cleaned']);
+    expect(order).toEqual(['forget:authenticated=false', 'destroy:authenticated=false', 'cleanup']);
+    expect(lifecycle.map((l) => l.event)).toEqual(['ready', 'disconnected', 'session_cleaned']);
     expect(provider.getState()).toBe('disconnected');
   });
 
@@ -100,8 +100,8 @@ describe('WhatsappWebProvider', () => {
     clients.latest(channel.id).emit(event, 'LOGOUT');
     await tick();
     await tick();
-    expect(lifecycle.map((l) => l.event)).toEqual([event, errorEvent]);
-    expect(lifecycle[1].payload.error).toBe(error.message);
+    expect(lifecycle.map((l) => l.event)).toEqual(['ready', event, errorEvent]);
+    expect(lifecycle[2].payload.error).toBe(error.message);
     expect(provider.isAuthenticated()).toBe(false);
   });
 
@@ -150,5 +150,117 @@ describe('WhatsappWebProvider', () => {
     clients.latest(channel.id).emit('qr', 'late');
     expect(lifecycle).toEqual([]);
     expect(provider.getState()).toBe('stopped');
+  });
+});
+
+describe('WhatsappWebProvider sending through a lost connection', () => {
+  const text = { id: 'm1', to: '15557770123', text: 'hola', contentType: 'text' };
+
+  it('when the browser dies under a send, then a new browser restores the session and the message goes out once on it', async () => {
+    const { clients, provider } = setup();
+    clients.setup = (c) => (c.onInitialize = (client) => client.login('15550009999'));
+    await provider.initialize();
+    await tick();
+    const first = clients.latest(channel.id);
+    first.sendBehaviour = new Error('Protocol error (Runtime.callFunctionOn): Session closed. Most likely the page has been closed.');
+    const res = await provider.sendMessage(text);
+    const second = clients.latest(channel.id);
+    expect(second).not.toBe(first);
+    expect(first.destroyed).toBe(1);
+    expect(first.sent).toHaveLength(0);
+    expect(second.sent).toEqual([{ chatId: '15557770123@c.us', content: 'hola' }]);
+    expect(res.externalId).toBe('true_15557770123@c.us_FAKE1');
+  });
+
+  it('when the client is gone and the restart shows a QR (logged out), then NOT_AUTHENTICATED telling to scan, and nothing is sent', async () => {
+    const { clients, provider } = setup();
+    clients.setup = (c) => (c.onInitialize = (client) => client.emit('qr', 'QR-again'));
+    await expect(provider.sendMessage(text)).rejects.toMatchObject({ name: 'ProviderSendError', code: 'NOT_AUTHENTICATED', message: expect.stringContaining('scan a new QR') });
+    expect(clients.all.flatMap((c) => c.sent)).toHaveLength(0);
+  });
+
+  it('when the reconnect never becomes ready, then NOT_CONNECTED within the bound and nothing is sent', async () => {
+    const { clients, provider } = setup({ reconnectTimeoutMs: 150 });
+    const started = Date.now();
+    await expect(provider.sendMessage(text)).rejects.toMatchObject({ code: 'NOT_CONNECTED', retryable: true, message: expect.stringContaining('did not reconnect') });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(clients.all).toHaveLength(1);
+    expect(clients.all[0].sent).toHaveLength(0);
+  });
+
+  it('when a send times out, then it is not tried again (it may have gone out)', async () => {
+    const { clients, provider } = setup();
+    clients.setup = (c) => (c.onInitialize = (client) => client.login());
+    await provider.initialize();
+    await tick();
+    clients.latest(channel.id).sendBehaviour = 'hang';
+    await expect(provider.sendMessage(text)).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(clients.all).toHaveLength(1);
+  });
+});
+
+describe('WhatsappWebProvider media and bursts', () => {
+  const store = () => {
+    const saved: Array<{ channelId: string; size: number; mimeType: string }> = [];
+    return {
+      saved,
+      maxBytes: 1000,
+      save: async (channelId: string, file: { data: Buffer; mimeType: string }) => {
+        saved.push({ channelId, size: file.data.length, mimeType: file.mimeType });
+        return { url: `/api/channels/media/${channelId}/${'a'.repeat(64)}.jpg`, sha256: 'a'.repeat(64), sizeBytes: file.data.length };
+      },
+      fetch: async (url: string) => ({ data: Buffer.from(`bytes of ${url}`), mimeType: 'image/jpeg' }),
+    };
+  };
+
+  it('when a media message arrives, then its file is downloaded and saved and the attachment carries url, sha256 and size', async () => {
+    const media = store();
+    const { clients, provider, pushed } = setup({ media });
+    await provider.initialize();
+    const data = Buffer.from('JPEGDATA');
+    clients.latest(channel.id).emit('message', { ...waMessage({ type: 'image', body: 'foto', hasMedia: true, _data: { mimetype: 'image/jpeg' } }), downloadMedia: async () => ({ mimetype: 'image/jpeg', data: data.toString('base64'), filename: null }) });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(media.saved).toEqual([{ channelId: channel.id, size: data.length, mimeType: 'image/jpeg' }]);
+    expect(pushed).toHaveLength(1);
+    expect(pushed[0]).toMatchObject({ contentType: 'image', text: 'foto', attachments: [{ type: 'image', mimeType: 'image/jpeg', sha256: 'a'.repeat(64), sizeBytes: data.length, url: expect.stringContaining('/api/channels/media/') }] });
+  });
+
+  it('when a media download fails or is too large, then the message is still stored, without a file, and the problem is reported', async () => {
+    const media = store();
+    const errors: string[] = [];
+    const { clients, provider, pushed } = setup({ media, onError: (_op, err) => errors.push((err as Error).message) });
+    await provider.initialize();
+    const c = clients.latest(channel.id);
+    c.emit('message', { ...waMessage({ type: 'image', hasMedia: true }), downloadMedia: async () => { throw new Error('Evaluation failed'); } });
+    c.emit('message', { ...waMessage({ type: 'video', hasMedia: true }), downloadMedia: async () => ({ mimetype: 'video/mp4', data: Buffer.alloc(2000).toString('base64') }) });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(pushed).toHaveLength(2);
+    expect(pushed.map((e) => e.kind === 'message' && e.attachments[0].url)).toEqual([undefined, undefined]);
+    expect(errors).toEqual([expect.stringContaining('Evaluation failed'), expect.stringContaining('over the 1000-byte limit')]);
+    expect(media.saved).toHaveLength(0);
+  });
+
+  it('when an image is sent, then it is fetched and handed to client.sendMessage as media with the caption', async () => {
+    const { clients, provider } = setup({ media: store() });
+    clients.setup = (c) => (c.onInitialize = (client) => client.login());
+    await provider.initialize();
+    await tick();
+    await provider.sendMessage({ id: 'm1', to: '15557770123', text: 'mira', contentType: 'image', attachments: [{ url: 'https://cdn.example.com/x.jpg', mimeType: 'image/jpeg', filename: 'x.jpg' }] });
+    expect(clients.latest(channel.id).sent).toEqual([{ chatId: '15557770123@c.us', content: { mimetype: 'image/jpeg', data: Buffer.from('bytes of https://cdn.example.com/x.jpg').toString('base64'), filename: 'x.jpg' }, options: { caption: 'mira' } }]);
+  });
+
+  it('when a burst of messages and acks arrives within the window, then one ingest call with every message and only the furthest ack per message', async () => {
+    const { clients, provider } = setup({ batchWindowMs: 50 });
+    const calls: InboundEvent[][] = [];
+    provider.setMessageHandler(async (_id, events) => void calls.push(events));
+    await provider.initialize();
+    const c = clients.latest(channel.id);
+    const out = waMessage({ id: { _serialized: 'true_out_1', fromMe: true } });
+    c.emit('message', waMessage({ body: 'uno' }));
+    for (const ack of [1, 2, 3, 2]) c.emit('message_ack', out, ack);
+    c.emit('message', waMessage({ body: 'dos' }));
+    await new Promise((r) => setTimeout(r, 120));
+    expect(calls).toHaveLength(1);
+    expect(calls[0].map((e) => (e.kind === 'message' ? e.text : e.status))).toEqual(['uno', 'READ', 'dos']);
   });
 });

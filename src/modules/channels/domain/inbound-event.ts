@@ -9,6 +9,7 @@ export interface InboundAttachment {
   filename?: string;
   sha256?: string;
   caption?: string;
+  sizeBytes?: number;
 }
 
 /** A customer's message, normalised from any provider. */

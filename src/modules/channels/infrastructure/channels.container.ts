@@ -1,6 +1,8 @@
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../../config/config';
 import type { CacheStore } from '../../../shared/cache/cache-store';
+import { FileCacheStore } from '../../../shared/cache/file-cache-store';
 import { JwtService } from '../../../shared/auth/jwt.service';
 import { CredentialsCipher } from '../../../shared/crypto/credentials-cipher';
 import type { PrismaClient } from '../../../shared/database/prisma-client';
@@ -8,18 +10,23 @@ import { ChannelWebSocketGateway, type GatewayOptions } from '../application/ser
 import { ChannelRuntimeService } from '../application/services/channel-runtime.service';
 import { HealthService } from '../application/services/health.service';
 import { AuthSessionService } from '../application/services/auth-session.service';
-import { ChannelAuthUseCases } from '../application/use-cases/channel-auth.use-cases';
+import { ChannelAuthUseCases, isWhatsappWeb } from '../application/use-cases/channel-auth.use-cases';
 import { ChannelUseCases } from '../application/use-cases/channel.use-cases';
 import { CompanyUseCases } from '../application/use-cases/company.use-cases';
 import { ConversationUseCases } from '../application/use-cases/conversation.use-cases';
 import { InboundIngestUseCase } from '../application/use-cases/inbound-ingest.use-case';
 import { MessageUseCases } from '../application/use-cases/message.use-cases';
 import { MetaWebhookUseCase } from '../application/use-cases/meta-webhook.use-case';
+import { MediaUseCases } from '../application/use-cases/media.use-cases';
+import { WhatsappSessionEvents } from '../application/use-cases/whatsapp-session-events.use-case';
 import { ChannelController } from './controllers/channel.controller';
 import { CompanyController } from './controllers/company.controller';
 import { ConversationController } from './controllers/conversation.controller';
 import { MessageController } from './controllers/message.controller';
 import { MetaWebhookController } from './controllers/meta-webhook.controller';
+import { MediaController } from './controllers/media.controller';
+import { LocalMediaStore } from './media/local-media.store';
+import { removeSessionFolder } from './providers/whatsapp-web/remote-auth.store';
 import { ProviderFactory } from './providers/provider.factory';
 import { QrImageSigner } from './providers/whatsapp-web/qr-image';
 import type { WhatsappClientFactory } from './providers/whatsapp-web/whatsapp-web-client.port';
@@ -41,10 +48,6 @@ export interface ContainerDeps {
   whatsappClientFactory?: WhatsappClientFactory;
 }
 
-/** Browser start-up (launch and page load) and every other browser call. */
-const WHATSAPP_START_TIMEOUT_MS = 60_000;
-const WHATSAPP_CALL_TIMEOUT_MS = 15_000;
-
 /** The composition root: builds every object once, in dependency order, and hands them in through constructors. */
 export class ChannelsContainer {
   readonly config: Config;
@@ -58,6 +61,7 @@ export class ChannelsContainer {
   readonly health: HealthService;
   readonly companyRepository: PrismaCompanyRepository;
   readonly authSessions: AuthSessionService;
+  readonly mediaStore: LocalMediaStore;
   readonly useCases: {
     channels: ChannelUseCases;
     channelAuth: ChannelAuthUseCases;
@@ -66,6 +70,7 @@ export class ChannelsContainer {
     companies: CompanyUseCases;
     ingest: InboundIngestUseCase;
     metaWebhooks: MetaWebhookUseCase;
+    media: MediaUseCases;
   };
   readonly controllers: {
     channels: ChannelController;
@@ -73,6 +78,7 @@ export class ChannelsContainer {
     messages: MessageController;
     companies: CompanyController;
     metaWebhooks: MetaWebhookController;
+    media: MediaController;
   };
 
   /** Attaches the Socket.IO gateway (its handlers call the use cases) to the HTTP server. */
@@ -103,13 +109,18 @@ export class ChannelsContainer {
     const factory = new ProviderFactory({
       meta: { baseUrl: config.meta.graphBaseUrl, version: config.meta.graphVersion, timeoutMs: config.providerHttpTimeoutMs },
     });
-    this.authSessions = new AuthSessionService(deps.cache);
+    // Without Redis, saved WhatsApp Web sessions live on disk so a restart needs no new scan.
+    const sessionStore = deps.cache.kind === 'redis' ? deps.cache : new FileCacheStore(path.join(config.dataDir, 'wa-sessions'));
+    this.authSessions = new AuthSessionService(deps.cache, sessionStore, cipher);
     const createClient = deps.whatsappClientFactory ?? realWhatsappClientFactory({ chromiumPath: config.chromiumPath, dataDir: config.dataDir, sessions: this.authSessions });
+    this.mediaStore = new LocalMediaStore({ dir: path.join(config.dataDir, 'media'), maxBytes: config.media.maxBytes, timeoutMs: config.providerHttpTimeoutMs, allowPrivateUrls: config.media.allowPrivateUrls });
     factory.register('CUSTOM', 'WHATSAPP', (channel, credentials) => new WhatsappWebProvider(channel, credentials, {
       createClient,
-      startTimeoutMs: WHATSAPP_START_TIMEOUT_MS,
-      callTimeoutMs: WHATSAPP_CALL_TIMEOUT_MS,
-      cleanupSession: (channelId) => this.authSessions.deleteSerializedSession(channelId),
+      ...config.whatsappWeb,
+      media: this.mediaStore,
+      forgetSession: (channelId) => this.authSessions.deleteSerializedSession(channelId),
+      cleanupSession: (channelId) => removeSessionFolder(config.dataDir, channelId),
+      onError: (operation, err) => logger.warn({ module: 'whatsapp-web', operation, channel_id: channel.id, err }, 'WhatsApp Web event not fully handled'),
     }));
     this.providerFactory = factory;
     this.runtime = new ChannelRuntimeService(channels, factory, this.gateway, logger);
@@ -118,11 +129,15 @@ export class ChannelsContainer {
       this.runtime.refreshChannel(channelId).catch((err) => logger.error({ module: 'runtime', operation: 'refreshChannel', channel_id: channelId, err }, 'refresh failed'));
     });
 
+    const qrSigner = new QrImageSigner(config.jwtSecret);
+    const sessionEvents = new WhatsappSessionEvents(channels, this.runtime, this.authSessions, qrSigner, this.gateway, logger);
+    this.runtime.setLifecycleListener((channel, event, payload) => isWhatsappWeb(channel) && (sessionEvents.handle(channel, event, payload), true));
     const ingest = new InboundIngestUseCase(messages, this.gateway, logger);
     this.runtime.setIngestHandler((channel, events) => ingest.ingest(channel, events));
     this.useCases = {
       channels: new ChannelUseCases(channels, this.companyRepository, this.runtime, this.gateway, this.gateway, { metaAppSecret: config.meta.appSecret }, logger, this.authSessions),
-      channelAuth: new ChannelAuthUseCases(channels, this.runtime, this.authSessions, new QrImageSigner(config.jwtSecret), this.gateway),
+      channelAuth: new ChannelAuthUseCases(channels, this.runtime, this.authSessions, qrSigner, this.gateway, sessionEvents),
+      media: new MediaUseCases(channels, (channelId, file) => this.mediaStore.pathOf(channelId, file)),
       conversations: new ConversationUseCases(conversations, channels, messages, this.companyRepository, this.gateway),
       messages: new MessageUseCases(messages, conversations, channels, this.runtime, this.gateway, logger),
       companies: new CompanyUseCases(this.companyRepository),
@@ -135,6 +150,7 @@ export class ChannelsContainer {
       messages: new MessageController(this.useCases.messages),
       companies: new CompanyController(this.useCases.companies),
       metaWebhooks: new MetaWebhookController(this.useCases.metaWebhooks),
+      media: new MediaController(this.useCases.media),
     };
   }
 }

@@ -4,7 +4,7 @@ import type { ChannelEntity } from '../../domain/entities/channel.entity';
 import type { InboundEvent } from '../../domain/inbound-event';
 import type { RealtimePublisher } from '../../domain/ports/realtime-publisher.port';
 import type { ChannelRepository } from '../../domain/repositories/channel.repository.interface';
-import type { BaseProvider, ProviderState } from '../../infrastructure/providers/base.provider';
+import type { BaseProvider, ProviderLifecycleEvent, ProviderState } from '../../infrastructure/providers/base.provider';
 import type { ProviderFactory } from '../../infrastructure/providers/provider.factory';
 
 /** Runtime view of a channel for the API and sockets. */
@@ -18,11 +18,15 @@ export interface ChannelRuntimeStatus {
 /** Where provider-pushed events go (the ingest use case). */
 export type IngestHandler = (channel: ChannelEntity, events: InboundEvent[]) => Promise<unknown>;
 
+/** Turns provider lifecycle events into channel state and agent events (QR logins); false: not its channel, use the default. */
+export type LifecycleListener = (channel: ChannelEntity, event: ProviderLifecycleEvent, payload: Record<string, unknown>) => boolean;
+
 /** Holds the running provider of every active channel of this instance. */
 export class ChannelRuntimeService {
   private readonly providers = new Map<string, BaseProvider>();
   private readonly starting = new Map<string, Promise<BaseProvider>>();
   private ingest?: IngestHandler;
+  private lifecycle?: LifecycleListener;
 
   constructor(
     private readonly channels: ChannelRepository,
@@ -34,6 +38,11 @@ export class ChannelRuntimeService {
   /** Sets where provider-pushed events are stored (wired by the container to avoid a cycle). */
   setIngestHandler(handler: IngestHandler): void {
     this.ingest = handler;
+  }
+
+  /** Sets who handles provider lifecycle events; events it declines are forwarded to agents as they are. */
+  setLifecycleListener(listener: LifecycleListener): void {
+    this.lifecycle = listener;
   }
 
   /** Builds a provider without starting it (credential checks before a channel is saved). */
@@ -66,14 +75,26 @@ export class ChannelRuntimeService {
       const started = Date.now();
       const credentials = (await this.channels.getCredentials(channel)) ?? {};
       const provider = this.createProviderInstance(channel, credentials);
-      provider.setMessageHandler((channelId, events) => this.emitMessage(channelId, events));
+      provider.setMessageHandler((channelId, events) =>
+        this.emitMessage(channelId, events).catch((err) => {
+          this.logger.error({ module: 'runtime', operation: 'ingest', channel_id: channelId, events: events.length, err }, 'provider-pushed events could not be stored');
+          throw err;
+        }),
+      );
       provider.setLifecycleHandler((_id, event, payload) => {
-        this.events.channelEvent(channel, event, payload);
+        if (this.lifecycle?.(channel, event, payload)) return;
+        if (event !== 'ready') this.events.channelEvent(channel, event, payload);
         this.events.channelEvent(channel, 'status.updated', { ...this.statusFields(channel.id), reason: event });
       });
-      await provider.initialize();
       this.providers.set(channel.id, provider);
-      if (announce) this.events.channelEvent(channel, 'started', this.statusFields(channel.id));
+      try {
+        await provider.initialize();
+      } catch (err) {
+        if (this.providers.get(channel.id) === provider) this.providers.delete(channel.id);
+        throw err;
+      }
+      // Session providers announce `started` once logged in (their `ready`), not when the browser opens.
+      if (announce && !provider.announcesReady) this.events.channelEvent(channel, 'started', this.statusFields(channel.id));
       this.logger.info({ module: 'runtime', operation: 'startChannel', channel_id: channel.id, duration_ms: Date.now() - started, success: true }, 'channel started');
       return provider;
     })();

@@ -9,7 +9,7 @@ export interface HealthReport {
   status: 'ok' | 'degraded';
   database: 'up' | 'down';
   store: 'up' | 'down';
-  store_kind: 'redis' | 'memory';
+  store_kind: CacheStore['kind'];
   runtime: { instance_id: string; active_channels: number };
   uptime_s: number;
 }

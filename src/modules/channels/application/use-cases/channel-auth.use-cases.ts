@@ -7,6 +7,7 @@ import { renderQrSvg, type QrImageSigner } from '../../infrastructure/providers/
 import { WhatsappWebProvider } from '../../infrastructure/providers/whatsapp-web/whatsapp-web.provider';
 import type { AuthSessionService, PendingLogin } from '../services/auth-session.service';
 import type { ChannelRuntimeService } from '../services/channel-runtime.service';
+import type { WhatsappSessionEvents } from './whatsapp-session-events.use-case';
 
 /** Answer of GET /api/channels/:id/qr. */
 export type QrLoginAnswer =
@@ -27,6 +28,7 @@ export class ChannelAuthUseCases {
     private readonly sessions: AuthSessionService,
     private readonly signer: QrImageSigner,
     private readonly events: RealtimePublisher,
+    private readonly sessionEvents: WhatsappSessionEvents,
     private readonly qrWaitMs = 30_000,
   ) {}
 
@@ -62,8 +64,11 @@ export class ChannelAuthUseCases {
     return { status: 'pending', qrCode: step.qr, qrCodeUrl: this.signer.url(channel.id, login.sessionId), sessionId: login.sessionId, expiresAt: login.expiresAt };
   }
 
-  /** Completes the login once WhatsApp accepted the scan: the channel becomes active with its phone number. */
-  async complete(user: AuthUser, id: string, sessionId: string): Promise<ChannelEntity> {
+  /**
+   * Completes the login once WhatsApp accepted the scan: the channel is active with its phone number
+   * (usually already, by the client's `ready`); the caller's metadata is kept in the channel's config.
+   */
+  async complete(user: AuthUser, id: string, sessionId: string, metadata?: Record<string, unknown>): Promise<ChannelEntity> {
     const channel = await this.qrChannel(user, id);
     const login = await this.sessions.getPendingLogin(channel.id);
     if (!login || login.sessionId !== sessionId) {
@@ -71,9 +76,11 @@ export class ChannelAuthUseCases {
     }
     const provider = this.runtime.runningProvider(channel.id);
     if (!(provider instanceof WhatsappWebProvider) || !provider.isLoggedIn) throw new ConflictError('The QR code has not been scanned yet', 'NOT_AUTHENTICATED');
-    const updated = await this.channels.update(channel.id, { isActive: true, providerAccount: provider.phoneNumber ?? channel.providerAccount });
+    const current = (await this.channels.findById(channel.id)) ?? channel;
+    let updated = await this.sessionEvents.activate(current, provider.phoneNumber);
+    if (metadata) updated = await this.channels.update(channel.id, { config: { ...updated.config, login_metadata: metadata } });
     await this.sessions.deletePendingLogin(channel.id);
-    if (!channel.isActive) this.events.channelEvent(updated, 'status.updated', { is_active: true, ...this.runtime.statusFields(channel.id), reason: 'authenticated' });
+    if (!current.isActive) this.events.channelEvent(updated, 'status.updated', { is_active: true, ...this.runtime.statusFields(channel.id), reason: 'authenticated' });
     return updated;
   }
 

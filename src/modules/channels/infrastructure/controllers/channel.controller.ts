@@ -53,7 +53,7 @@ export class ChannelController {
 
   /** POST /auth: completes the QR login once scanned. */
   completeAuth = async (req: Request, res: Response) => {
-    const channel = await this.auth.complete(currentUser(req), req.valid.params.id, req.valid.body.sessionId);
+    const channel = await this.auth.complete(currentUser(req), req.valid.params.id, req.valid.body.sessionId, req.valid.body.metadata);
     res.json(ok(toChannelDto(channel), 'Channel authenticated'));
   };
 

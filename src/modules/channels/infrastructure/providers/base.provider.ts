@@ -42,7 +42,7 @@ export interface ValidatedAccount {
 export type ProviderEventHandler = (channelId: string, events: InboundEvent[]) => Promise<void>;
 
 /** Lifecycle events a provider reports (QR needed, logged out, failures while cleaning up, ...). */
-export type ProviderLifecycleEvent = 'auth.required' | 'disconnected' | 'auth_failure' | 'disconnect_error' | 'auth_failure_error' | 'session_cleaned';
+export type ProviderLifecycleEvent = 'ready' | 'auth.required' | 'disconnected' | 'auth_failure' | 'disconnect_error' | 'auth_failure_error' | 'session_cleaned';
 
 /** Handler the runtime installs to forward lifecycle events (and the state they leave) to agents. */
 export type ProviderLifecycleHandler = (channelId: string, event: ProviderLifecycleEvent, payload: Record<string, unknown>) => void;
@@ -66,6 +66,8 @@ export abstract class BaseProvider {
   protected state: ProviderState = 'stopped';
   protected messageHandler?: ProviderEventHandler;
   protected lifecycleHandler?: ProviderLifecycleHandler;
+  /** True when the provider reports `ready` itself (after a login), so `channel.started` waits for it. */
+  readonly announcesReady: boolean = false;
 
   constructor(
     protected readonly channel: ChannelEntity,

@@ -59,6 +59,7 @@ export class PrismaMessageRepository implements MessageRepository {
               filename: a.filename,
               sha256: a.sha256,
               caption: a.caption,
+              sizeBytes: a.sizeBytes,
             })),
           });
           message.attachments = await tx.attachment.findMany({ where: { messageId: message.id } });

@@ -42,3 +42,13 @@ export class RemoteAuthSessionStore {
     await this.sessions.deleteSerializedSession(this.channelOf(session));
   }
 }
+
+/** The folder RemoteAuth unpacks a channel's session into (`<DATA_DIR>/wwebjs/RemoteAuth-<channel id>`). */
+export function sessionFolder(dataDir: string, channelId: string): string {
+  return path.join(dataDir, 'wwebjs', `RemoteAuth-${path.basename(channelId)}`);
+}
+
+/** Removes the channel's unpacked session; retried briefly because Chromium may still hold files (EBUSY). */
+export async function removeSessionFolder(dataDir: string, channelId: string): Promise<void> {
+  await fs.rm(sessionFolder(dataDir, channelId), { recursive: true, force: true, maxRetries: 3, retryDelay: 200 });
+}

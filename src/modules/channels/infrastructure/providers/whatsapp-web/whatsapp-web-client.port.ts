@@ -15,6 +15,21 @@ export interface WhatsappWebMessage {
   vCards?: string[];
   /** Raw fields: notifyName (the sender's push name), mimetype, filename, reaction fields. */
   _data?: Record<string, unknown>;
+  /** Downloads the media of a media message (base64 data), as the library's `Message.downloadMedia`. */
+  downloadMedia?(): Promise<WhatsappMedia | undefined>;
+}
+
+/** Media as whatsapp-web.js `MessageMedia` holds it: base64 data with its mime type. */
+export interface WhatsappMedia {
+  mimetype: string;
+  data: string;
+  filename?: string | null;
+}
+
+/** Options of `sendMessage` we use (names as in the library). */
+export interface WhatsappSendOptions {
+  caption?: string;
+  sendMediaAsDocument?: boolean;
 }
 
 /**
@@ -28,7 +43,8 @@ export interface WhatsappWebClient {
   destroy(): Promise<void>;
   on(event: WhatsappClientEvent, handler: (...args: any[]) => void): unknown;
   getState(): Promise<string | null>;
-  sendMessage(chatId: string, content: string): Promise<WhatsappWebMessage>;
+  /** Text, or media (the real adapter wraps it in the library's `MessageMedia`). */
+  sendMessage(chatId: string, content: string | WhatsappMedia, options?: WhatsappSendOptions): Promise<WhatsappWebMessage>;
 }
 
 /** Builds a client for one channel (the real one uses RemoteAuth with `clientId` = channel id). */

@@ -1,0 +1,31 @@
+import dns from 'node:dns';
+import net from 'node:net';
+
+const PRIVATE = new net.BlockList();
+for (const [prefix, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 3]] as const) {
+  PRIVATE.addSubnet(prefix, bits, 'ipv4');
+}
+for (const [prefix, bits] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) PRIVATE.addSubnet(prefix, bits, 'ipv6');
+
+/** True for loopback, private, link-local (cloud metadata), CGNAT and multicast addresses. */
+export function isPrivateAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped) return PRIVATE.check(mapped, 'ipv4');
+  return PRIVATE.check(address, net.isIPv6(address) ? 'ipv6' : 'ipv4');
+}
+
+/**
+ * A `lookup` for sockets that refuses private addresses, so a URL an agent gives cannot make the
+ * service fetch from its own network (the check runs on the address actually connected to, which
+ * also defeats DNS rebinding and redirects).
+ */
+export const publicOnlyLookup: net.LookupFunction = (hostname, options, callback) => {
+  dns.lookup(hostname, { ...options, all: false }, (err, address, family) => {
+    if (err) return callback(err, '', 0);
+    if (isPrivateAddress(address as string)) {
+      const refused = Object.assign(new Error(`${hostname} resolves to a private address`), { code: 'EPRIVATEADDRESS' });
+      return callback(refused, '', 0);
+    }
+    callback(null, address as string, family);
+  });
+};
