@@ -11,12 +11,14 @@ import { AuthSessionService } from '../application/services/auth-session.service
 import { ChannelAuthUseCases } from '../application/use-cases/channel-auth.use-cases';
 import { ChannelUseCases } from '../application/use-cases/channel.use-cases';
 import { CompanyUseCases } from '../application/use-cases/company.use-cases';
+import { CustomWebhookUseCase } from '../application/use-cases/custom-webhook.use-case';
 import { ConversationUseCases } from '../application/use-cases/conversation.use-cases';
 import { InboundIngestUseCase } from '../application/use-cases/inbound-ingest.use-case';
 import { MessageUseCases } from '../application/use-cases/message.use-cases';
 import { MetaWebhookUseCase } from '../application/use-cases/meta-webhook.use-case';
 import { ChannelController } from './controllers/channel.controller';
 import { CompanyController } from './controllers/company.controller';
+import { CustomWebhookController } from './controllers/custom-webhook.controller';
 import { ConversationController } from './controllers/conversation.controller';
 import { MessageController } from './controllers/message.controller';
 import { MetaWebhookController } from './controllers/meta-webhook.controller';
@@ -66,6 +68,7 @@ export class ChannelsContainer {
     companies: CompanyUseCases;
     ingest: InboundIngestUseCase;
     metaWebhooks: MetaWebhookUseCase;
+    customWebhooks: CustomWebhookUseCase;
   };
   readonly controllers: {
     channels: ChannelController;
@@ -73,6 +76,7 @@ export class ChannelsContainer {
     messages: MessageController;
     companies: CompanyController;
     metaWebhooks: MetaWebhookController;
+    customWebhooks: CustomWebhookController;
   };
 
   /** Attaches the Socket.IO gateway (its handlers call the use cases) to the HTTP server. */
@@ -102,6 +106,7 @@ export class ChannelsContainer {
     });
     const factory = new ProviderFactory({
       meta: { baseUrl: config.meta.graphBaseUrl, version: config.meta.graphVersion, timeoutMs: config.providerHttpTimeoutMs },
+      custom: { timeoutMs: config.providerHttpTimeoutMs },
     });
     this.authSessions = new AuthSessionService(deps.cache);
     const createClient = deps.whatsappClientFactory ?? realWhatsappClientFactory({ chromiumPath: config.chromiumPath, dataDir: config.dataDir, sessions: this.authSessions });
@@ -128,6 +133,7 @@ export class ChannelsContainer {
       companies: new CompanyUseCases(this.companyRepository),
       ingest,
       metaWebhooks: new MetaWebhookUseCase(channels, ingest, { appSecret: config.meta.appSecret, verifyToken: config.meta.verifyToken }, logger),
+      customWebhooks: new CustomWebhookUseCase(channels, ingest, logger),
     };
     this.controllers = {
       channels: new ChannelController(this.useCases.channels, this.useCases.channelAuth),
@@ -135,6 +141,7 @@ export class ChannelsContainer {
       messages: new MessageController(this.useCases.messages),
       companies: new CompanyController(this.useCases.companies),
       metaWebhooks: new MetaWebhookController(this.useCases.metaWebhooks),
+      customWebhooks: new CustomWebhookController(this.useCases.customWebhooks),
     };
   }
 }
