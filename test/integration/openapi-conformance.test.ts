@@ -9,6 +9,8 @@ import { healthRoutes } from '../../src/modules/channels/infrastructure/routes/h
 import { mediaRoutes } from '../../src/modules/channels/infrastructure/routes/media.routes';
 import { messageRoutes } from '../../src/modules/channels/infrastructure/routes/message.routes';
 import { webhookRoutes } from '../../src/modules/channels/infrastructure/routes/webhook.routes';
+import { postCustom } from '../support/custom-webhooks';
+import { CUSTOM_SECRET } from '../support/fake-custom-endpoint';
 import { FakeGraphApi } from '../support/fake-graph-api';
 import { FakeWhatsappClients } from '../support/fake-whatsapp-client';
 import { fixture } from '../support/fixtures';
@@ -27,7 +29,7 @@ const SERVICE_VERIFY_TOKEN = 'service-verify-token';
 const stub: any = new Proxy({}, { get: () => () => undefined });
 const MOUNTS: { prefix: string; factory: string; router: () => Router }[] = [
   { prefix: '', factory: 'healthRoutes', router: () => healthRoutes(stub) },
-  { prefix: '/webhooks', factory: 'webhookRoutes', router: () => webhookRoutes(stub) },
+  { prefix: '/webhooks', factory: 'webhookRoutes', router: () => webhookRoutes(stub, stub) },
   { prefix: '/api/channels', factory: 'qrImageRoutes', router: () => qrImageRoutes(stub) },
   { prefix: '/api/companies', factory: 'companyRoutes', router: () => companyRoutes(stub) },
   { prefix: '/api/channels/conversations', factory: 'conversationRoutes', router: () => conversationRoutes(stub) },
@@ -453,6 +455,24 @@ describe('OpenAPI conformance (openapi.yaml vs the running app)', () => {
       expect(spec.assert(await postMetaWebhook(app, unknownNumber)).status).toBe(401);
       const tooLarge = spec.assert(await postMetaWebhook(app, JSON.stringify({ pad: 'x'.repeat(1_100_000) })));
       expect(tooLarge.status).toBe(413);
+    });
+  });
+
+  describe('custom webhooks', () => {
+    it('POST message and status answer 200 with counts, 400 bad body, 401 bad signature, 404 not a custom channel', async () => {
+      const created = spec.assert(await api().post('/api/channels').set(auth()).send({ name: 'Chat', type: 'WEBCHAT', provider: 'CUSTOM', credentials: { secret: CUSTOM_SECRET }, config: { outboundUrl: 'http://127.0.0.1:9/hook' } }));
+      expect(created.status).toBe(201);
+      const id: string = created.body.data.id;
+      const message = spec.assert(await postCustom(app, id, { id: 'm-1', from: 'visitor-1', text: 'hola' }));
+      expect(message.body).toMatchObject({ success: true, message: 'EVENT_RECEIVED', data: { stored: 1 } });
+      const status = spec.assert(await postCustom(app, id, { id: 'unknown', status: 'read' }, { status: true }));
+      expect(status.body.data).toMatchObject({ statusesIgnored: 1 });
+      for (const opts of [{}, { status: true }]) {
+        expect(spec.assert(await postCustom(app, id, { nope: 1 }, opts)).status).toBe(400);
+        expect(spec.assert(await postCustom(app, id, '{not json', opts)).status).toBe(400);
+        expect(spec.assert(await postCustom(app, id, { id: 'm-2', from: 'v', text: 'x', status: 'read' }, { ...opts, signature: null })).status).toBe(401);
+        expect(spec.assert(await postCustom(app, UNKNOWN_ID, {}, opts)).status).toBe(404);
+      }
     });
   });
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeLocal, listenLocal } from './ports';
 import { fixture, fixtureJson } from './fixtures';
 
 /** A request the fake received. */
@@ -37,15 +38,13 @@ export class FakeGraphApi {
   }
 
   async start(): Promise<this> {
-    this.server = http.createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.server = await listenLocal((req, res) => this.handle(req, res));
     return this;
   }
 
   async stop(): Promise<void> {
     if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    await closeLocal(this.server);
     this.server = undefined;
   }
 

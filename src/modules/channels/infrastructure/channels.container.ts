@@ -13,6 +13,7 @@ import { AuthSessionService } from '../application/services/auth-session.service
 import { ChannelAuthUseCases, isWhatsappWeb } from '../application/use-cases/channel-auth.use-cases';
 import { ChannelUseCases } from '../application/use-cases/channel.use-cases';
 import { CompanyUseCases } from '../application/use-cases/company.use-cases';
+import { CustomWebhookUseCase } from '../application/use-cases/custom-webhook.use-case';
 import { ConversationUseCases } from '../application/use-cases/conversation.use-cases';
 import { InboundIngestUseCase } from '../application/use-cases/inbound-ingest.use-case';
 import { MessageUseCases } from '../application/use-cases/message.use-cases';
@@ -21,6 +22,7 @@ import { MediaUseCases } from '../application/use-cases/media.use-cases';
 import { WhatsappSessionEvents } from '../application/use-cases/whatsapp-session-events.use-case';
 import { ChannelController } from './controllers/channel.controller';
 import { CompanyController } from './controllers/company.controller';
+import { CustomWebhookController } from './controllers/custom-webhook.controller';
 import { ConversationController } from './controllers/conversation.controller';
 import { MessageController } from './controllers/message.controller';
 import { MetaWebhookController } from './controllers/meta-webhook.controller';
@@ -71,6 +73,7 @@ export class ChannelsContainer {
     ingest: InboundIngestUseCase;
     metaWebhooks: MetaWebhookUseCase;
     media: MediaUseCases;
+    customWebhooks: CustomWebhookUseCase;
   };
   readonly controllers: {
     channels: ChannelController;
@@ -79,6 +82,7 @@ export class ChannelsContainer {
     companies: CompanyController;
     metaWebhooks: MetaWebhookController;
     media: MediaController;
+    customWebhooks: CustomWebhookController;
   };
 
   /** Attaches the Socket.IO gateway (its handlers call the use cases) to the HTTP server. */
@@ -108,6 +112,7 @@ export class ChannelsContainer {
     });
     const factory = new ProviderFactory({
       meta: { baseUrl: config.meta.graphBaseUrl, version: config.meta.graphVersion, timeoutMs: config.providerHttpTimeoutMs },
+      custom: { timeoutMs: config.providerHttpTimeoutMs },
     });
     // Without Redis, saved WhatsApp Web sessions live on disk so a restart needs no new scan.
     const sessionStore = deps.cache.kind === 'redis' ? deps.cache : new FileCacheStore(path.join(config.dataDir, 'wa-sessions'));
@@ -143,6 +148,7 @@ export class ChannelsContainer {
       companies: new CompanyUseCases(this.companyRepository),
       ingest,
       metaWebhooks: new MetaWebhookUseCase(channels, ingest, { appSecret: config.meta.appSecret, verifyToken: config.meta.verifyToken }, logger),
+      customWebhooks: new CustomWebhookUseCase(channels, ingest, logger),
     };
     this.controllers = {
       channels: new ChannelController(this.useCases.channels, this.useCases.channelAuth),
@@ -151,6 +157,7 @@ export class ChannelsContainer {
       companies: new CompanyController(this.useCases.companies),
       metaWebhooks: new MetaWebhookController(this.useCases.metaWebhooks),
       media: new MediaController(this.useCases.media),
+      customWebhooks: new CustomWebhookController(this.useCases.customWebhooks),
     };
   }
 }

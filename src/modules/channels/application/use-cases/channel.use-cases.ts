@@ -11,6 +11,7 @@ import type { CreateChannelDto, ListChannelsQuery, UpdateChannelDto } from '../.
 import { metaCredentialsSchema } from '../../infrastructure/providers/meta/meta-credentials';
 import type { AuthSessionService, PendingLogin } from '../services/auth-session.service';
 import type { ChannelRuntimeService, ChannelRuntimeStatus } from '../services/channel-runtime.service';
+import { isCustomWebhook } from '../../infrastructure/providers/custom/custom-channel';
 import { isWhatsappWeb } from './channel-auth.use-cases';
 import { assertAgentOfCompany, listScope, targetCompany } from './access';
 
@@ -94,18 +95,22 @@ export class ChannelUseCases {
     const channel = await this.get(user, id);
     await assertAgentOfCompany(this.companies, dto.default_agent_id, channel.companyId, 'default_agent_id');
     let credentials: Record<string, unknown> | undefined;
+    // A custom webhook channel keeps its outboundUrl in config: a new config is checked and rebuilds the provider like new credentials.
+    const customConfig = dto.config !== undefined && isCustomWebhook(channel);
+    const target = customConfig ? { ...channel, config: dto.config! } : channel;
     if (dto.credentials) {
       credentials = { ...((await this.channels.getCredentials(channel)) ?? {}), ...dto.credentials };
-      const account = await this.checkCredentials(channel, credentials);
+      const account = await this.checkCredentials(target, credentials);
       if (account && channel.providerAccount && account.providerAccount !== channel.providerAccount) {
         throw new ValidationError('Credentials belong to another account', [{ field: 'credentials', message: 'new credentials must be for the same provider_account' }]);
       }
-    }
+    } else if (customConfig) await this.checkCredentials(target, await this.channels.getCredentials(channel));
     // `config.account` is what the provider confirmed at creation; the client's config cannot drop it.
     const config = dto.config && channel.config.account ? { ...dto.config, account: channel.config.account } : dto.config;
     const updated = await this.channels.update(channel.id, { name: dto.name, config, defaultAgentId: dto.default_agent_id, credentials });
-    if (credentials && updated.isActive) await this.runtime.restartChannel(updated);
-    if (credentials) this.cluster.channelChanged(updated.id);
+    const rebuild = Boolean(credentials) || customConfig;
+    if (rebuild && updated.isActive) await this.runtime.restartChannel(updated);
+    if (rebuild) this.cluster.channelChanged(updated.id);
     return updated;
   }
 

@@ -56,7 +56,7 @@ export class MessageUseCases {
     const started = Date.now();
     let update: StatusUpdate;
     try {
-      const { externalId } = await provider.sendMessage({ id: pending.id, to: conversation.externalId, text: dto.message, contentType: dto.content_type, attachments });
+      const { externalId } = await provider.sendMessage({ id: pending.id, conversationId: conversation.id, to: conversation.externalId, text: dto.message, contentType: dto.content_type, attachments });
       update = { status: 'SENT', externalId };
     } catch (err) {
       const e = err instanceof ProviderSendError ? err : new ProviderSendError('INTERNAL_ERROR', 'Provider call failed', false);

@@ -11,6 +11,8 @@ export type ProviderState = 'initializing' | 'ready' | 'auth_required' | 'discon
 export interface OutboundMessage {
   /** Our message id (providers may use it as an idempotency key). */
   id: string;
+  /** Our conversation id (custom webhooks pass it on to the endpoint). */
+  conversationId?: string;
   to: string;
   /** The text, or the caption of media (may be empty). */
   text: string;
@@ -33,7 +35,8 @@ export interface SendResult {
 
 /** The account details a provider confirmed while validating credentials. */
 export interface ValidatedAccount {
-  providerAccount: string;
+  /** Absent when the provider has no account of its own (custom webhooks: the client's provider_account stands). */
+  providerAccount?: string;
   displayName?: string;
   details?: Record<string, unknown>;
 }

@@ -2,10 +2,13 @@ import { AppError } from '../../../../shared/errors/app-error';
 import type { ChannelEntity } from '../../domain/entities/channel.entity';
 import type { BaseProvider } from './base.provider';
 import { MetaProvider, type MetaGraphOptions } from './meta/meta.provider';
+import { CUSTOM_WEBHOOK_TYPES } from './custom/custom-channel';
+import { CustomWebhookProvider, type CustomWebhookOptions } from './custom/custom-webhook.provider';
 
 /** Settings the factory hands to providers. */
 export interface ProviderFactoryOptions {
   meta: MetaGraphOptions;
+  custom: CustomWebhookOptions;
 }
 
 /** 400 for a (provider, type) pair this version cannot run yet. */
@@ -24,6 +27,7 @@ export class ProviderFactory {
 
   constructor(options: ProviderFactoryOptions) {
     this.register('META', 'WHATSAPP', (channel, credentials) => new MetaProvider(channel, credentials, options.meta));
+    for (const type of CUSTOM_WEBHOOK_TYPES) this.register('CUSTOM', type, (channel, credentials) => new CustomWebhookProvider(channel, credentials, options.custom));
   }
 
   /** Maps a (provider, type) pair to its class; the last registration wins (tests add scripted providers). */
