@@ -5,7 +5,7 @@ import https from 'node:https';
 import path from 'node:path';
 import axios from 'axios';
 import type { MediaStore } from '../providers/whatsapp-web/whatsapp-web-media';
-import { publicOnlyLookup } from './public-address';
+import { assertPublicHost, publicOnlyLookup } from './public-address';
 
 const EXTENSIONS: Record<string, string> = {
   'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'image/gif': 'gif', 'video/mp4': 'mp4', 'video/3gpp': '3gp',
@@ -50,7 +50,11 @@ export class LocalMediaStore implements MediaStore {
 
   async fetch(url: string): Promise<{ data: Buffer; mimeType: string }> {
     if (!/^https?:\/\//i.test(url)) throw new Error('only http(s) URLs can be fetched');
+    const guard = !this.options.allowPrivateUrls;
+    if (guard) assertPublicHost(new URL(url).hostname);
     const res = await axios.get<ArrayBuffer>(url, {
+      // Every redirect target is checked too; names are checked at connect time by the agents' lookup.
+      beforeRedirect: guard ? (options: Record<string, any>) => assertPublicHost(String(options.hostname ?? '')) : undefined,
       responseType: 'arraybuffer',
       timeout: this.options.timeoutMs,
       maxContentLength: this.maxBytes,

@@ -29,3 +29,9 @@ export const publicOnlyLookup: net.LookupFunction = (hostname, options, callback
     callback(null, address as string, family);
   });
 };
+
+/** Refuses a URL host that is a private IP literal (sockets skip `lookup` for literals, so they are checked here). */
+export function assertPublicHost(hostname: string): void {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  if (net.isIP(host) && isPrivateAddress(host)) throw Object.assign(new Error(`${host} is a private address`), { code: 'EPRIVATEADDRESS' });
+}
