@@ -16,30 +16,30 @@ export interface RealWhatsappClientOptions {
 }
 
 /**
- * Chromium flags on top of puppeteer's defaults (which already give --headless=new,
+ * Chromium flags on top of puppeteer's defaults, which already give --headless=new,
  * --disable-background-networking, --disable-default-apps, --disable-sync, --disable-extensions,
- * --no-first-run, --mute-audio, --disable-dev-shm-usage). Each one is a switch of Chromium 156
- * and keeps one WhatsApp Web session small without touching what the page needs (JS, IndexedDB,
- * WebSocket, service worker). bench/whatsapp-web-memory.ts measures the effect.
+ * --no-first-run, --mute-audio and --disable-dev-shm-usage. Each one below is a switch of Chromium
+ * 156 (found in its binary) and leaves what WhatsApp Web needs alone (JS, IndexedDB, WebSocket,
+ * workers). Measured with bench/whatsapp-web-memory.ts; see the README. Not used on purpose:
+ * --no-zygote (+40 MB PSS: children no longer share the zygote's pages) and a V8 heap cap
+ * (--max-old-space-size only turns a large account into a crashed tab).
  */
 export const CHROMIUM_ARGS = [
-  // Containers run as root without user namespaces: no sandbox, so no zygote either.
+  // Containers run as root without user namespaces.
   '--no-sandbox',
   '--disable-setuid-sandbox',
-  '--no-zygote',
-  '--disable-dev-shm-usage',
-  // No GPU on servers; run the (software) GPU work inside the browser process, one process less.
+  // No GPU on servers; its (software) work runs inside the browser process: one process less.
   '--disable-gpu',
   '--in-process-gpu',
-  // One site per browser: one renderer, no spare renderer kept warm, no site isolation processes.
+  // V8 favours memory over speed (smaller heap growth, less optimised code).
+  '--js-flags=--optimize-for-size',
+  // One site per browser: one renderer, no spare renderer kept warm, no extra processes for isolation.
   '--renderer-process-limit=1',
   '--disable-site-isolation-trials',
   '--disable-features=site-per-process,SpareRendererForSitePerProcess,AudioServiceOutOfProcess,BackForwardCache',
-  '--disable-extensions',
+  // Nothing talks to Google's services behind our back.
   '--disable-component-update',
   '--disable-domain-reliability',
-  '--no-first-run',
-  '--mute-audio',
 ];
 
 /**
