@@ -275,7 +275,7 @@ describe('OpenAPI conformance (openapi.yaml vs the running app)', () => {
       expect(rejected.status).toBe(400);
       expect(rejected.body.code).toBe('PROVIDER_REJECTED');
 
-      const notAvailable = spec.assert(await api().post('/api/channels').set(auth()).send({ name: 'SMS', type: 'SMS', provider: 'TWILIO', credentials: { accountSid: 'AC1' } }));
+      const notAvailable = spec.assert(await api().post('/api/channels').set(auth()).send({ name: 'Mail', type: 'EMAIL', provider: 'TWILIO', credentials: { accountSid: 'AC00000000000000000000000000000000', authToken: 'twilio-token-123456' } }));
       expect(notAvailable.status).toBe(400);
       expect(notAvailable.body.code).toBe('PROVIDER_NOT_AVAILABLE');
 

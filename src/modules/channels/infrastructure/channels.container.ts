@@ -102,6 +102,7 @@ export class ChannelsContainer {
     });
     const factory = new ProviderFactory({
       meta: { baseUrl: config.meta.graphBaseUrl, version: config.meta.graphVersion, timeoutMs: config.providerHttpTimeoutMs },
+      twilio: { apiBaseUrl: config.twilioApiBaseUrl, publicBaseUrl: config.publicBaseUrl, timeoutMs: config.providerHttpTimeoutMs },
     });
     this.authSessions = new AuthSessionService(deps.cache);
     const createClient = deps.whatsappClientFactory ?? realWhatsappClientFactory({ chromiumPath: config.chromiumPath, dataDir: config.dataDir, sessions: this.authSessions });

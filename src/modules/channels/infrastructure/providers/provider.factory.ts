@@ -2,10 +2,13 @@ import { AppError } from '../../../../shared/errors/app-error';
 import type { ChannelEntity } from '../../domain/entities/channel.entity';
 import type { BaseProvider } from './base.provider';
 import { MetaProvider, type MetaGraphOptions } from './meta/meta.provider';
+import { TWILIO_CHANNEL_TYPES } from './twilio/twilio-credentials';
+import { TwilioProvider, type TwilioOptions } from './twilio/twilio.provider';
 
 /** Settings the factory hands to providers. */
 export interface ProviderFactoryOptions {
   meta: MetaGraphOptions;
+  twilio: TwilioOptions;
 }
 
 /** 400 for a (provider, type) pair this version cannot run yet. */
@@ -24,6 +27,7 @@ export class ProviderFactory {
 
   constructor(options: ProviderFactoryOptions) {
     this.register('META', 'WHATSAPP', (channel, credentials) => new MetaProvider(channel, credentials, options.meta));
+    for (const type of TWILIO_CHANNEL_TYPES) this.register('TWILIO', type, (channel, credentials) => new TwilioProvider(channel, credentials, options.twilio));
   }
 
   /** Maps a (provider, type) pair to its class; the last registration wins (tests add scripted providers). */
