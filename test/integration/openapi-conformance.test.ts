@@ -26,7 +26,7 @@ const SERVICE_VERIFY_TOKEN = 'service-verify-token';
 const stub: any = new Proxy({}, { get: () => () => undefined });
 const MOUNTS: { prefix: string; factory: string; router: () => Router }[] = [
   { prefix: '', factory: 'healthRoutes', router: () => healthRoutes(stub) },
-  { prefix: '/webhooks', factory: 'webhookRoutes', router: () => webhookRoutes(stub) },
+  { prefix: '/webhooks', factory: 'webhookRoutes', router: () => webhookRoutes(stub, stub) },
   { prefix: '/api/channels', factory: 'qrImageRoutes', router: () => qrImageRoutes(stub) },
   { prefix: '/api/companies', factory: 'companyRoutes', router: () => companyRoutes(stub) },
   { prefix: '/api/channels/conversations', factory: 'conversationRoutes', router: () => conversationRoutes(stub) },

@@ -42,8 +42,10 @@ export class FakeTwilioApi extends LocalHttpFake {
   lookupStatus?: number;
   private counter = 0;
 
-  /** Back to a fresh fake: no recorded requests or queued errors; the next send gets the fixture's SID. */
+  /** Back to a fresh fake: the fixtures' account, no recorded requests or queued errors; the next send gets the fixture's SID. */
   reset(): void {
+    this.accountSid = TWILIO_ACCOUNT_SID;
+    this.authToken = TWILIO_AUTH_TOKEN;
     this.requests.length = 0;
     this.sendErrors = [];
     this.lookupStatus = undefined;

@@ -15,11 +15,13 @@ import { ConversationUseCases } from '../application/use-cases/conversation.use-
 import { InboundIngestUseCase } from '../application/use-cases/inbound-ingest.use-case';
 import { MessageUseCases } from '../application/use-cases/message.use-cases';
 import { MetaWebhookUseCase } from '../application/use-cases/meta-webhook.use-case';
+import { TwilioWebhookUseCase } from '../application/use-cases/twilio-webhook.use-case';
 import { ChannelController } from './controllers/channel.controller';
 import { CompanyController } from './controllers/company.controller';
 import { ConversationController } from './controllers/conversation.controller';
 import { MessageController } from './controllers/message.controller';
 import { MetaWebhookController } from './controllers/meta-webhook.controller';
+import { TwilioWebhookController } from './controllers/twilio-webhook.controller';
 import { ProviderFactory } from './providers/provider.factory';
 import { QrImageSigner } from './providers/whatsapp-web/qr-image';
 import type { WhatsappClientFactory } from './providers/whatsapp-web/whatsapp-web-client.port';
@@ -66,6 +68,7 @@ export class ChannelsContainer {
     companies: CompanyUseCases;
     ingest: InboundIngestUseCase;
     metaWebhooks: MetaWebhookUseCase;
+    twilioWebhooks: TwilioWebhookUseCase;
   };
   readonly controllers: {
     channels: ChannelController;
@@ -73,6 +76,7 @@ export class ChannelsContainer {
     messages: MessageController;
     companies: CompanyController;
     metaWebhooks: MetaWebhookController;
+    twilioWebhooks: TwilioWebhookController;
   };
 
   /** Attaches the Socket.IO gateway (its handlers call the use cases) to the HTTP server. */
@@ -129,6 +133,7 @@ export class ChannelsContainer {
       companies: new CompanyUseCases(this.companyRepository),
       ingest,
       metaWebhooks: new MetaWebhookUseCase(channels, ingest, { appSecret: config.meta.appSecret, verifyToken: config.meta.verifyToken }, logger),
+      twilioWebhooks: new TwilioWebhookUseCase(channels, messages, ingest, this.gateway, config.publicBaseUrl, logger),
     };
     this.controllers = {
       channels: new ChannelController(this.useCases.channels, this.useCases.channelAuth),
@@ -136,6 +141,7 @@ export class ChannelsContainer {
       messages: new MessageController(this.useCases.messages),
       companies: new CompanyController(this.useCases.companies),
       metaWebhooks: new MetaWebhookController(this.useCases.metaWebhooks),
+      twilioWebhooks: new TwilioWebhookController(this.useCases.twilioWebhooks),
     };
   }
 }
