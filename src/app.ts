@@ -38,7 +38,7 @@ export function createApp(container: ChannelsContainer): Express {
 
   app.use(helmet());
   app.use(cors({ origin: config.corsOrigins === '*' ? '*' : config.corsOrigins, exposedHeaders: ['X-Request-Id'] }));
-  app.use('/webhooks', webhookRoutes(c.metaWebhooks, c.customWebhooks));
+  app.use('/webhooks', webhookRoutes(c.metaWebhooks, c.customWebhooks, c.twilioWebhooks));
 
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));

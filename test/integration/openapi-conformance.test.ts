@@ -17,6 +17,8 @@ import { fixture } from '../support/fixtures';
 import { OpenApiValidator } from '../support/openapi-validator';
 import { APP_SECRET, createTenant, postMetaFixture, postMetaWebhook, type Tenant } from '../support/scenario';
 import { resetDatabase, sql, startTestApp, type TestApp } from '../support/test-app';
+import { FakeTwilioApi } from '../support/fake-twilio-api';
+import { createTwilioChannel, postTwilioForm, PUBLIC_BASE_URL, twilioFixture } from '../support/twilio-scenario';
 
 const UNKNOWN_ID = '6d1f6a0e-0000-4000-8000-000000000000';
 const SERVICE_VERIFY_TOKEN = 'service-verify-token';
@@ -29,7 +31,7 @@ const SERVICE_VERIFY_TOKEN = 'service-verify-token';
 const stub: any = new Proxy({}, { get: () => () => undefined });
 const MOUNTS: { prefix: string; factory: string; router: () => Router }[] = [
   { prefix: '', factory: 'healthRoutes', router: () => healthRoutes(stub) },
-  { prefix: '/webhooks', factory: 'webhookRoutes', router: () => webhookRoutes(stub, stub) },
+  { prefix: '/webhooks', factory: 'webhookRoutes', router: () => webhookRoutes(stub, stub, stub) },
   { prefix: '/api/channels', factory: 'qrImageRoutes', router: () => qrImageRoutes(stub) },
   { prefix: '/api/companies', factory: 'companyRoutes', router: () => companyRoutes(stub) },
   { prefix: '/api/channels/conversations', factory: 'conversationRoutes', router: () => conversationRoutes(stub) },
@@ -291,7 +293,7 @@ describe('OpenAPI conformance (openapi.yaml vs the running app)', () => {
       expect(rejected.status).toBe(400);
       expect(rejected.body.code).toBe('PROVIDER_REJECTED');
 
-      const notAvailable = spec.assert(await api().post('/api/channels').set(auth()).send({ name: 'SMS', type: 'SMS', provider: 'TWILIO', credentials: { accountSid: 'AC1' } }));
+      const notAvailable = spec.assert(await api().post('/api/channels').set(auth()).send({ name: 'Mail', type: 'EMAIL', provider: 'TWILIO', credentials: { accountSid: 'AC00000000000000000000000000000000', authToken: 'twilio-token-123456' } }));
       expect(notAvailable.status).toBe(400);
       expect(notAvailable.body.code).toBe('PROVIDER_NOT_AVAILABLE');
 
@@ -473,6 +475,54 @@ describe('OpenAPI conformance (openapi.yaml vs the running app)', () => {
         expect(spec.assert(await postCustom(app, id, { id: 'm-2', from: 'v', text: 'x', status: 'read' }, { ...opts, signature: null })).status).toBe(401);
         expect(spec.assert(await postCustom(app, UNKNOWN_ID, {}, opts)).status).toBe(404);
       }
+    });
+  });
+
+  describe('twilio webhooks', () => {
+    let twilioApp: TestApp;
+    let fake: FakeTwilioApi;
+    beforeAll(async () => {
+      fake = await new FakeTwilioApi().start();
+      twilioApp = await startTestApp({ TWILIO_API_BASE_URL: fake.url, PUBLIC_BASE_URL });
+    });
+    afterAll(async () => {
+      await twilioApp?.stop();
+      await fake?.stop();
+    });
+
+    it('POST message, status, voice, voice status and recording answer TwiML; 400, 403, 404, 409 as documented', async () => {
+      const sms = await createTwilioChannel(twilioApp, fake, tenant);
+      const call = await createTwilioChannel(twilioApp, fake, tenant, { type: 'CALL', provider_account: '+15557770003' });
+      const post = (path: string, body: string | Record<string, string>, opts = {}) => postTwilioForm(twilioApp, path, body, opts).then((r) => spec.assert(r));
+      const callForm = { CallSid: 'CA66666666666666666666666666666666', From: '+15557770456', To: '+15557770003', CallStatus: 'ringing' };
+
+      expect((await post(`/webhooks/twilio/${sms.id}`, twilioFixture('inbound-sms.form'))).status).toBe(200);
+      expect((await post(`/webhooks/twilio/${sms.id}`, 'From=%2B1', {})).status).toBe(400);
+      expect((await post(`/webhooks/twilio/${sms.id}`, twilioFixture('inbound-sms.form'), { signature: null })).status).toBe(403);
+      expect((await post(`/webhooks/twilio/${UNKNOWN_ID}`, twilioFixture('inbound-sms.form'))).status).toBe(404);
+      expect((await post(`/webhooks/twilio/${sms.id}/status`, twilioFixture('status-delivered.form'))).status).toBe(200);
+      expect((await post(`/webhooks/twilio/${sms.id}/status`, 'MessageStatus=sent')).status).toBe(400);
+      expect((await post(`/webhooks/twilio/${sms.id}/status`, twilioFixture('status-delivered.form'), { authToken: 'forged-token-00000000' })).status).toBe(403);
+      expect((await post(`/webhooks/twilio/${call.id}/status`, twilioFixture('status-delivered.form'))).status).toBe(404);
+
+      expect((await post(`/webhooks/twilio/${call.id}/voice`, callForm)).status).toBe(200);
+      expect((await post(`/webhooks/twilio/${call.id}/voice`, { From: '+15557770456' })).status).toBe(400);
+      expect((await post(`/webhooks/twilio/${call.id}/voice`, callForm, { signature: null })).status).toBe(403);
+      expect((await post(`/webhooks/twilio/${sms.id}/voice`, callForm)).status).toBe(404);
+      expect((await post(`/webhooks/twilio/${call.id}/voice/status`, { CallSid: callForm.CallSid, CallStatus: 'completed', CallDuration: '3' })).status).toBe(200);
+      expect((await post(`/webhooks/twilio/${call.id}/voice/status`, { CallSid: callForm.CallSid })).status).toBe(400);
+      expect((await post(`/webhooks/twilio/${call.id}/voice/status`, { CallSid: callForm.CallSid, CallStatus: 'busy' }, { signature: null })).status).toBe(403);
+      expect((await post(`/webhooks/twilio/${UNKNOWN_ID}/voice/status`, { CallSid: callForm.CallSid, CallStatus: 'busy' })).status).toBe(404);
+      const recording = { CallSid: callForm.CallSid, RecordingUrl: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1', RecordingDuration: '2' };
+      expect((await post(`/webhooks/twilio/${call.id}/voice/recording`, recording)).status).toBe(200);
+      expect((await post(`/webhooks/twilio/${call.id}/voice/recording`, { CallSid: callForm.CallSid })).status).toBe(400);
+      expect((await post(`/webhooks/twilio/${call.id}/voice/recording`, recording, { signature: null })).status).toBe(403);
+      expect((await post(`/webhooks/twilio/${UNKNOWN_ID}/voice/recording`, recording)).status).toBe(404);
+
+      const tooLarge = spec.assert(await postTwilioForm(twilioApp, `/webhooks/twilio/${sms.id}`, `Body=${'x'.repeat(1_100_000)}`));
+      expect(tooLarge.status).toBe(413);
+      await request(twilioApp.url).put(`/api/channels/${sms.id}/deactivate`).set(auth()).expect(200);
+      expect((await post(`/webhooks/twilio/${sms.id}`, twilioFixture('inbound-sms.form').replace(/SM1{32}/g, 'SM3'.padEnd(34, '3')))).status).toBe(409);
     });
   });
 

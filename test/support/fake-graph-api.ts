@@ -1,6 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { closeLocal, listenLocal } from './ports';
+import { LocalHttpFake } from './local-http-fake';
 import { fixture, fixtureJson } from './fixtures';
 
 /** A request the fake received. */
@@ -22,7 +21,7 @@ export interface GraphErrorReply {
  * Local stand-in for the Meta Graph API on 127.0.0.1, port 0: the phone-number lookup and the
  * messages endpoint with the documented request and response shapes (fixtures/meta).
  */
-export class FakeGraphApi {
+export class FakeGraphApi extends LocalHttpFake {
   readonly requests: RecordedRequest[] = [];
   validToken = 'EAAG-fixture-access-token';
   phoneNumberId = '410000000000001';
@@ -30,23 +29,7 @@ export class FakeGraphApi {
   sendErrors: GraphErrorReply[] = [];
   /** When set, lookups answer this HTTP status (e.g. 503). */
   lookupStatus?: number;
-  private server?: http.Server;
   private counter = 0;
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
-  }
-
-  async start(): Promise<this> {
-    this.server = await listenLocal((req, res) => this.handle(req, res));
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    if (!this.server) return;
-    await closeLocal(this.server);
-    this.server = undefined;
-  }
 
   /**
    * Back to a fresh fake's behaviour between tests: forgets the recorded requests, queued send errors
@@ -64,7 +47,7 @@ export class FakeGraphApi {
     return this.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/messages'));
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  protected handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {

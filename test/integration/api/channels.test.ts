@@ -175,8 +175,7 @@ describe('Channels API', () => {
     });
 
     it.each([
-      ['TWILIO', 'SMS', { accountSid: 'AC0000000000000000000000000000000', authToken: 'twilio-token-123456' }],
-      ['TWILIO', 'WHATSAPP', { accountSid: 'AC0000000000000000000000000000000', authToken: 'twilio-token-123456' }],
+      ['TWILIO', 'EMAIL', { accountSid: 'AC00000000000000000000000000000000', authToken: 'twilio-token-123456' }],
     ])('when a %s %s channel is created, then 400 PROVIDER_NOT_AVAILABLE and nothing is stored', async (provider, type, credentials) => {
       const res = await post({ name: `${provider} ${type}`, type, provider, ...(credentials ? { credentials } : {}) });
       expectErrorEnvelope(res, 400, 'PROVIDER_NOT_AVAILABLE');

@@ -212,7 +212,7 @@ describe('Conversations API', () => {
       const closed = await createConversation(ctx.app, tenant.adminToken, { channel_id: channel.id, external_id: '15550000001', status: 'closed', assigned_agent_id: tenant.agentId });
       // A second channel of the same company, stored directly (the fake serves one phone number).
       const [other] = await sql<{ id: string }>(
-        `INSERT INTO channels (company_id, name, type, provider, is_active, provider_account) VALUES ($1, 'SMS', 'SMS', 'TWILIO', true, '+15550009999') RETURNING id`,
+        `INSERT INTO channels (company_id, name, type, provider, is_active, provider_account) VALUES ($1, 'SMS', 'SMS', 'CUSTOM', true, '+15550009999') RETURNING id`,
         [tenant.companyId],
       );
       const onOther = await createConversation(ctx.app, tenant.adminToken, { channel_id: other.id, external_id: '15550000001' });

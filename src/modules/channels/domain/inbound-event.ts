@@ -26,6 +26,8 @@ export interface InboundMessageEvent {
   text: string;
   payload: unknown;
   attachments: InboundAttachment[];
+  /** Provider facts kept on the message (a call's status, ...). */
+  metadata?: Record<string, unknown>;
 }
 
 /** A delivery status of an outgoing message, normalised from any provider. */

@@ -20,6 +20,7 @@ import { MessageUseCases } from '../application/use-cases/message.use-cases';
 import { MetaWebhookUseCase } from '../application/use-cases/meta-webhook.use-case';
 import { MediaUseCases } from '../application/use-cases/media.use-cases';
 import { WhatsappSessionEvents } from '../application/use-cases/whatsapp-session-events.use-case';
+import { TwilioWebhookUseCase } from '../application/use-cases/twilio-webhook.use-case';
 import { ChannelController } from './controllers/channel.controller';
 import { CompanyController } from './controllers/company.controller';
 import { CustomWebhookController } from './controllers/custom-webhook.controller';
@@ -29,6 +30,7 @@ import { MetaWebhookController } from './controllers/meta-webhook.controller';
 import { MediaController } from './controllers/media.controller';
 import { LocalMediaStore } from './media/local-media.store';
 import { removeSessionFolder } from './providers/whatsapp-web/remote-auth.store';
+import { TwilioWebhookController } from './controllers/twilio-webhook.controller';
 import { ProviderFactory } from './providers/provider.factory';
 import { QrImageSigner } from './providers/whatsapp-web/qr-image';
 import type { WhatsappClientFactory } from './providers/whatsapp-web/whatsapp-web-client.port';
@@ -74,6 +76,7 @@ export class ChannelsContainer {
     metaWebhooks: MetaWebhookUseCase;
     media: MediaUseCases;
     customWebhooks: CustomWebhookUseCase;
+    twilioWebhooks: TwilioWebhookUseCase;
   };
   readonly controllers: {
     channels: ChannelController;
@@ -83,6 +86,7 @@ export class ChannelsContainer {
     metaWebhooks: MetaWebhookController;
     media: MediaController;
     customWebhooks: CustomWebhookController;
+    twilioWebhooks: TwilioWebhookController;
   };
 
   /** Attaches the Socket.IO gateway (its handlers call the use cases) to the HTTP server. */
@@ -113,6 +117,7 @@ export class ChannelsContainer {
     const factory = new ProviderFactory({
       meta: { baseUrl: config.meta.graphBaseUrl, version: config.meta.graphVersion, timeoutMs: config.providerHttpTimeoutMs },
       custom: { timeoutMs: config.providerHttpTimeoutMs },
+      twilio: { apiBaseUrl: config.twilioApiBaseUrl, publicBaseUrl: config.publicBaseUrl, timeoutMs: config.providerHttpTimeoutMs },
     });
     // Without Redis, saved WhatsApp Web sessions live on disk so a restart needs no new scan.
     const sessionStore = deps.cache.kind === 'redis' ? deps.cache : new FileCacheStore(path.join(config.dataDir, 'wa-sessions'));
@@ -149,6 +154,7 @@ export class ChannelsContainer {
       ingest,
       metaWebhooks: new MetaWebhookUseCase(channels, ingest, { appSecret: config.meta.appSecret, verifyToken: config.meta.verifyToken }, logger),
       customWebhooks: new CustomWebhookUseCase(channels, ingest, logger),
+      twilioWebhooks: new TwilioWebhookUseCase(channels, messages, ingest, this.gateway, config.publicBaseUrl, logger),
     };
     this.controllers = {
       channels: new ChannelController(this.useCases.channels, this.useCases.channelAuth),
@@ -158,6 +164,7 @@ export class ChannelsContainer {
       metaWebhooks: new MetaWebhookController(this.useCases.metaWebhooks),
       media: new MediaController(this.useCases.media),
       customWebhooks: new CustomWebhookController(this.useCases.customWebhooks),
+      twilioWebhooks: new TwilioWebhookController(this.useCases.twilioWebhooks),
     };
   }
 }

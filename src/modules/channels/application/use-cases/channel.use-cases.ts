@@ -9,6 +9,7 @@ import type { CompanyRepository } from '../../domain/repositories/company.reposi
 import type { Page } from '../../domain/repositories/pagination';
 import type { CreateChannelDto, ListChannelsQuery, UpdateChannelDto } from '../../shared/dtos/channel.dto';
 import { metaCredentialsSchema } from '../../infrastructure/providers/meta/meta-credentials';
+import { assertTwilioChannel, assertTwilioConfig } from '../../infrastructure/providers/twilio/twilio-credentials';
 import type { AuthSessionService, PendingLogin } from '../services/auth-session.service';
 import type { ChannelRuntimeService, ChannelRuntimeStatus } from '../services/channel-runtime.service';
 import { isCustomWebhook } from '../../infrastructure/providers/custom/custom-channel';
@@ -94,6 +95,7 @@ export class ChannelUseCases {
   async update(user: AuthUser, id: string, dto: UpdateChannelDto): Promise<ChannelEntity> {
     const channel = await this.get(user, id);
     await assertAgentOfCompany(this.companies, dto.default_agent_id, channel.companyId, 'default_agent_id');
+    if (dto.config && channel.provider === 'TWILIO') assertTwilioConfig(channel, dto.config);
     let credentials: Record<string, unknown> | undefined;
     // A custom webhook channel keeps its outboundUrl in config: a new config is checked and rebuilds the provider like new credentials.
     const customConfig = dto.config !== undefined && isCustomWebhook(channel);
@@ -170,6 +172,7 @@ export class ChannelUseCases {
   /** Provider-specific rules, then the provider's own check (400 rejected, 502 unreachable); nothing is stored before. */
   private async checkCredentials(channel: ChannelEntity, credentials: Record<string, unknown> | null) {
     const provider = this.runtime.createProviderInstance(channel, credentials ?? {});
+    if (channel.provider === 'TWILIO') assertTwilioChannel(channel, credentials);
     if (channel.provider === 'META') {
       const { error } = metaCredentialsSchema.required().validate(credentials ?? undefined, { abortEarly: false });
       if (error) throw new ValidationError('Invalid credentials', error.details.map((d) => ({ field: `credentials.${d.path.join('.')}`, message: d.message.replace(/"/g, "'") })));

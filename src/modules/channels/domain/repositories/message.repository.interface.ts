@@ -51,4 +51,9 @@ export interface MessageRepository {
   updateStatusById(id: string, update: StatusUpdate): Promise<StatusChange | null>;
   /** Same, finding the outgoing message by its provider id within the channel. */
   updateStatusByExternalId(channelId: string, externalId: string, update: StatusUpdate): Promise<StatusChange | null>;
+  /**
+   * Merges `details` into the metadata of the call message `callSid` of the channel; with
+   * `fromCallStatuses`, only when its stored call status is one of them. Null when nothing changed.
+   */
+  updateCallDetails(channelId: string, callSid: string, details: Record<string, unknown>, fromCallStatuses: string[] | null): Promise<MessageEntity | null>;
 }

@@ -4,11 +4,14 @@ import type { BaseProvider } from './base.provider';
 import { MetaProvider, type MetaGraphOptions } from './meta/meta.provider';
 import { CUSTOM_WEBHOOK_TYPES } from './custom/custom-channel';
 import { CustomWebhookProvider, type CustomWebhookOptions } from './custom/custom-webhook.provider';
+import { TWILIO_CHANNEL_TYPES } from './twilio/twilio-credentials';
+import { TwilioProvider, type TwilioOptions } from './twilio/twilio.provider';
 
 /** Settings the factory hands to providers. */
 export interface ProviderFactoryOptions {
   meta: MetaGraphOptions;
   custom: CustomWebhookOptions;
+  twilio: TwilioOptions;
 }
 
 /** 400 for a (provider, type) pair this version cannot run yet. */
@@ -28,6 +31,7 @@ export class ProviderFactory {
   constructor(options: ProviderFactoryOptions) {
     this.register('META', 'WHATSAPP', (channel, credentials) => new MetaProvider(channel, credentials, options.meta));
     for (const type of CUSTOM_WEBHOOK_TYPES) this.register('CUSTOM', type, (channel, credentials) => new CustomWebhookProvider(channel, credentials, options.custom));
+    for (const type of TWILIO_CHANNEL_TYPES) this.register('TWILIO', type, (channel, credentials) => new TwilioProvider(channel, credentials, options.twilio));
   }
 
   /** Maps a (provider, type) pair to its class; the last registration wins (tests add scripted providers). */

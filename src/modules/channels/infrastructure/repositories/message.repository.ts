@@ -40,10 +40,10 @@ export class PrismaMessageRepository implements MessageRepository {
         );
         // The unique (channel_id, external_id) index decides duplicates, never a prior read.
         const rows = await tx.$queryRaw<any[]>`
-          INSERT INTO messages (company_id, channel_id, conversation_id, "from", "to", message, payload, direction, "timestamp", status, content_type, external_id)
+          INSERT INTO messages (company_id, channel_id, conversation_id, "from", "to", message, payload, metadata, direction, "timestamp", status, content_type, external_id)
           VALUES (${channel.companyId}, ${channel.id}::uuid, ${conversation.id}::uuid, ${event.from}, ${event.to ?? null}, ${event.text},
-                  ${JSON.stringify(storableJson(event.payload))}::jsonb, 'incoming', ${event.timestamp}, 'RECEIVED',
-                  ${event.contentType}::"MessageContentType", ${event.externalId})
+                  ${JSON.stringify(storableJson(event.payload))}::jsonb, ${event.metadata ? JSON.stringify(storableJson(event.metadata)) : null}::jsonb,
+                  'incoming', ${event.timestamp}, 'RECEIVED', ${event.contentType}::"MessageContentType", ${event.externalId})
           ON CONFLICT (channel_id, external_id) DO NOTHING
           RETURNING *`;
         if (rows.length === 0) throw new DuplicateMessage();
@@ -118,6 +118,19 @@ export class PrismaMessageRepository implements MessageRepository {
 
   async updateStatusByExternalId(channelId: string, externalId: string, update: StatusUpdate): Promise<StatusChange | null> {
     return this.applyStatus(update, 'external', externalId, channelId);
+  }
+
+  async updateCallDetails(channelId: string, callSid: string, details: Record<string, unknown>, fromCallStatuses: string[] | null): Promise<MessageEntity | null> {
+    const patch = JSON.stringify(storableJson(details));
+    // Merged only when it changes something (a repeated callback is a no-op) and, with a status
+    // rule, only when the stored call status may move to the new one.
+    const rows = await this.prisma.$queryRaw<any[]>`
+      UPDATE messages SET metadata = COALESCE(metadata, '{}'::jsonb) || ${patch}::jsonb, updated_at = now()
+      WHERE channel_id = ${channelId}::uuid AND external_id = ${callSid} AND content_type = 'call'
+        AND NOT (COALESCE(metadata, '{}'::jsonb) @> ${patch}::jsonb)
+        AND (${fromCallStatuses}::text[] IS NULL OR COALESCE(metadata->>'call_status', '') = ANY(${fromCallStatuses}::text[]))
+      RETURNING *`;
+    return rows.length ? messageFromRow(rows[0]) : null;
   }
 
   /** The status rule lives in the WHERE clause: a row only changes if its current status may move to the new one. */

@@ -1,14 +1,17 @@
 import Joi from 'joi';
 import { CHANNEL_PROVIDERS, CHANNEL_TYPES } from '../../domain/entities/channel.entity';
 import { metaCredentialsSchema } from '../../infrastructure/providers/meta/meta-credentials';
+import { twilioCredentialsSchema } from '../../infrastructure/providers/twilio/twilio-credentials';
 import { agentId, companyId, jsonObject, pagingQuery } from './common.schema';
 
 const genericCredentials = Joi.object().pattern(Joi.string().max(64), Joi.string().max(4096)).max(20);
 
 /** Credentials are checked against the provider's own schema. */
 const credentialsFor = Joi.when('provider', {
-  is: 'META',
-  then: metaCredentialsSchema.required(),
+  switch: [
+    { is: 'META', then: metaCredentialsSchema.required() },
+    { is: 'TWILIO', then: twilioCredentialsSchema.required() },
+  ],
   otherwise: genericCredentials,
 });
 
