@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import cors from 'cors';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
 import YAML from 'yaml';
 import { authenticate } from './shared/auth/auth.middleware';
 import { errorMiddleware, notFoundHandler } from './shared/http/error.middleware';
 import { requestId } from './shared/http/request-id.middleware';
+import { rateLimit } from './shared/http/rate-limit.middleware';
 import { requestLog } from './shared/http/request-log.middleware';
+import { securityHeaders } from './shared/http/security-headers.middleware';
 import type { ChannelsContainer } from './modules/channels/infrastructure/channels.container';
 import { healthRoutes } from './modules/channels/infrastructure/routes/health.routes';
 import { channelRoutes, qrImageRoutes } from './modules/channels/infrastructure/routes/channel.routes';
@@ -21,6 +22,9 @@ import { webhookRoutes } from './modules/channels/infrastructure/routes/webhook.
 /** Path of the API description served at /docs. */
 export const OPENAPI_PATH = path.resolve(__dirname, '..', 'openapi.yaml');
 
+/** Response headers browsers may read across origins. */
+const EXPOSED_HEADERS = ['X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'];
+
 /** Builds the Express app from a container; no listen (tests use it directly). */
 export function createApp(container: ChannelsContainer): Express {
   const { controllers: c, logger, config } = container;
@@ -29,21 +33,24 @@ export function createApp(container: ChannelsContainer): Express {
   app.set('trust proxy', 'loopback');
   app.use(requestId);
   app.use(requestLog(logger));
+  app.use(securityHeaders({ hsts: config.hsts }));
+  app.use(cors({ origin: config.corsOrigins === '*' ? '*' : config.corsOrigins, exposedHeaders: EXPOSED_HEADERS }));
 
   app.use(healthRoutes(container));
   const openapi = YAML.parse(fs.readFileSync(OPENAPI_PATH, 'utf8'));
   app.get('/openapi.json', (_req, res) => res.json(openapi));
-  // Swagger UI needs inline scripts, so helmet's CSP is relaxed for /docs only.
-  app.use('/docs', helmet({ contentSecurityPolicy: false }), swaggerUi.serve, swaggerUi.setup(openapi));
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi));
 
-  app.use(helmet());
-  app.use(cors({ origin: config.corsOrigins === '*' ? '*' : config.corsOrigins, exposedHeaders: ['X-Request-Id'] }));
-  app.use('/webhooks', webhookRoutes(c.metaWebhooks, c.customWebhooks, c.twilioWebhooks));
+  const limits = { store: container.cache, logger };
+  // App-level Meta webhooks name no channel in the URL: they share one budget per provider path.
+  const webhookLimit = rateLimit({ ...limits, scope: 'webhook', limit: config.rateLimit.webhookPerSecond, windowSeconds: 1, keyOf: (req) => (req.params.channelId as string | undefined) ?? req.baseUrl + req.route?.path });
+  app.use('/webhooks', webhookRoutes(c.metaWebhooks, c.customWebhooks, c.twilioWebhooks, { bodyLimitBytes: config.bodyLimitBytes, rateLimit: webhookLimit }));
 
   const api = express.Router();
-  api.use(express.json({ limit: '1mb' }));
+  api.use(express.json({ limit: config.bodyLimitBytes }));
   api.use('/channels', qrImageRoutes(c.channels));
   api.use(authenticate(container.jwt));
+  api.use(rateLimit({ ...limits, scope: 'rest', limit: config.rateLimit.restPerMinute, windowSeconds: 60, keyOf: (req) => req.user && `${req.user.companyId}:${req.user.id}` }));
   api.use('/companies', companyRoutes(c.companies));
   api.use('/channels/conversations', conversationRoutes(c.conversations));
   api.use('/channels/messages', messageRoutes(c.messages));

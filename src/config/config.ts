@@ -21,6 +21,17 @@ export interface Config {
   credentialsKey: Buffer;
   publicBaseUrl: string;
   corsOrigins: string[] | '*';
+  /** Largest request body (REST JSON and webhooks); bigger ones get 413. */
+  bodyLimitBytes: number;
+  /** Strict-Transport-Security is sent only when the service is reached over https (PUBLIC_BASE_URL). */
+  hsts: boolean;
+  /** Fixed-window request limits in the CacheStore (shared by every instance on one Redis); 0 turns one off. */
+  rateLimit: {
+    /** REST requests per minute per token (company + subject). */
+    restPerMinute: number;
+    /** Webhook requests per second per channel (per provider path on app-level URLs). */
+    webhookPerSecond: number;
+  };
   seedDemo: boolean;
   meta: {
     graphBaseUrl: string;
@@ -69,6 +80,9 @@ const schema = Joi.object({
   CREDENTIALS_ENCRYPTION_KEY: Joi.string().base64().empty(''),
   PUBLIC_BASE_URL: Joi.string().uri({ scheme: ['http', 'https'] }).empty(''),
   CORS_ORIGINS: Joi.string().default('*'),
+  BODY_LIMIT_BYTES: Joi.number().integer().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+  RATE_LIMIT_REST_PER_MIN: Joi.number().integer().min(0).max(1_000_000).default(600),
+  RATE_LIMIT_WEBHOOK_PER_SEC: Joi.number().integer().min(0).max(1_000_000).default(200),
   SEED_DEMO: Joi.boolean().empty(''),
   META_GRAPH_BASE_URL: Joi.string().uri({ scheme: ['http', 'https'] }).default('https://graph.facebook.com'),
   META_GRAPH_VERSION: Joi.string().pattern(/^v\d+\.\d+$/).default('v21.0'),
@@ -104,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const credentialsKey = Buffer.from(v.CREDENTIALS_ENCRYPTION_KEY ?? generated!.credentialsEncryptionKey, 'base64');
   if (credentialsKey.length !== 32) throw new ConfigError('CREDENTIALS_ENCRYPTION_KEY must be 32 bytes, base64-encoded');
   const port = Number(v.PORT);
+  const publicBaseUrl = (v.PUBLIC_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
   return {
     nodeEnv,
     port,
@@ -116,8 +131,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtSecret: v.JWT_SECRET ?? generated!.jwtSecret,
     adminTokenTtl: v.ADMIN_TOKEN_TTL,
     credentialsKey,
-    publicBaseUrl: (v.PUBLIC_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    publicBaseUrl,
     corsOrigins: v.CORS_ORIGINS.trim() === '*' ? '*' : v.CORS_ORIGINS.split(',').map((s: string) => s.trim()).filter(Boolean),
+    bodyLimitBytes: v.BODY_LIMIT_BYTES,
+    hsts: publicBaseUrl.startsWith('https://'),
+    rateLimit: { restPerMinute: v.RATE_LIMIT_REST_PER_MIN, webhookPerSecond: v.RATE_LIMIT_WEBHOOK_PER_SEC },
     seedDemo: v.SEED_DEMO ?? !v.DATABASE_URL,
     meta: {
       graphBaseUrl: v.META_GRAPH_BASE_URL.replace(/\/+$/, ''),

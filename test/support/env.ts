@@ -5,3 +5,7 @@ process.env.TEST_DATABASE_URL ??= 'postgresql://postgres@127.0.0.1:5432/axi_chan
 process.env.TEST_REDIS_URL ??= 'redis://127.0.0.1:6379/15';
 process.env.JWT_SECRET = 'test-jwt-secret-0123456789abcdef';
 process.env.CREDENTIALS_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+// Many suites reuse company 1 / agent 1 within a minute on one Redis: the limiters still count on
+// every request, but with budgets no suite reaches; the edge-protection tests set their own.
+process.env.RATE_LIMIT_REST_PER_MIN ??= '100000';
+process.env.RATE_LIMIT_WEBHOOK_PER_SEC ??= '100000';

@@ -7,10 +7,24 @@ export interface CacheStore {
   /** Sets `key`; with `ttlSeconds` it expires. */
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;
   del(key: string): Promise<void>;
+  /**
+   * Adds 1 to the counter `key` (created at 1 with a `ttlSeconds` expiry, which later calls keep)
+   * and answers the new count and the milliseconds until it expires: a fixed-window counter.
+   */
+  incr(key: string, ttlSeconds: number): Promise<CounterValue>;
   /** True when the store answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/** A counter after `incr`: its value and how long until its window ends. */
+export interface CounterValue {
+  count: number;
+  ttlMs: number;
+}
+
+/** Above this many keys the memory store drops expired ones (rate-limit windows would pile up otherwise). */
+const MEMORY_SWEEP_AT = 10_000;
 
 /** In-process store for embedded mode (one instance only). */
 export class MemoryCacheStore implements CacheStore {
@@ -32,13 +46,33 @@ export class MemoryCacheStore implements CacheStore {
   async del(key: string): Promise<void> {
     this.entries.delete(key);
   }
+  async incr(key: string, ttlSeconds: number): Promise<CounterValue> {
+    const now = Date.now();
+    const e = this.entries.get(key);
+    if (!e || (e.expiresAt !== undefined && e.expiresAt <= now)) {
+      if (this.entries.size >= MEMORY_SWEEP_AT) this.sweep(now);
+      this.entries.set(key, { value: '1', expiresAt: now + ttlSeconds * 1000 });
+      return { count: 1, ttlMs: ttlSeconds * 1000 };
+    }
+    e.value = String(Number(e.value) + 1);
+    return { count: Number(e.value), ttlMs: e.expiresAt === undefined ? ttlSeconds * 1000 : e.expiresAt - now };
+  }
   async ping(): Promise<boolean> {
     return true;
   }
   async close(): Promise<void> {
     this.entries.clear();
   }
+  private sweep(now: number): void {
+    for (const [k, e] of this.entries) if (e.expiresAt !== undefined && e.expiresAt <= now) this.entries.delete(k);
+  }
 }
+
+/** INCR and its first expiry in one atomic step, so no instance ever sees a counter without a window. */
+const INCR_SCRIPT = `local n = redis.call('INCR', KEYS[1])
+local t = redis.call('PTTL', KEYS[1])
+if t < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); t = tonumber(ARGV[1]) end
+return {n, t}`;
 
 /** Redis-backed store; keys are prefixed so several services can share a Redis. */
 export class RedisCacheStore implements CacheStore {
@@ -57,6 +91,12 @@ export class RedisCacheStore implements CacheStore {
   }
   async del(key: string): Promise<void> {
     await this.client.del(this.prefix + key);
+  }
+  /** Fails at once while Redis is not connected, instead of queueing behind reconnects (callers decide to fail open). */
+  async incr(key: string, ttlSeconds: number): Promise<CounterValue> {
+    if (this.client.status !== 'ready') throw new Error(`Redis not ready (${this.client.status})`);
+    const [count, ttlMs] = (await this.client.eval(INCR_SCRIPT, 1, this.prefix + key, ttlSeconds * 1000)) as [number, number];
+    return { count: Number(count), ttlMs: Number(ttlMs) };
   }
   /** Answers within a second: a readiness probe must not hang while Redis reconnects. */
   async ping(): Promise<boolean> {

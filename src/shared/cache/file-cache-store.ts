@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { CacheStore } from './cache-store';
+import type { CacheStore, CounterValue } from './cache-store';
 
 interface FileEntry {
   value: string;
@@ -49,6 +49,22 @@ export class FileCacheStore implements CacheStore {
 
   async del(key: string): Promise<void> {
     await fs.rm(this.file(key), { force: true });
+  }
+
+  /** Not atomic across processes: this store serves one embedded instance (saved sessions), not shared counters. */
+  async incr(key: string, ttlSeconds: number): Promise<CounterValue> {
+    const now = Date.now();
+    let entry: FileEntry | null = null;
+    try {
+      entry = JSON.parse(await fs.readFile(this.file(key), 'utf8')) as FileEntry;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    const live = entry && (entry.expiresAt === null || entry.expiresAt > now) ? entry : null;
+    const count = live ? Number(live.value) + 1 : 1;
+    const expiresAt = live?.expiresAt ?? now + ttlSeconds * 1000;
+    await this.set(key, String(count), Math.max(1, (expiresAt - now) / 1000));
+    return { count, ttlMs: expiresAt - now };
   }
 
   async ping(): Promise<boolean> {

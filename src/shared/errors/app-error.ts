@@ -10,16 +10,19 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly statusCode: number,
-    options?: { cause?: unknown; errors?: FieldError[]; details?: Record<string, unknown> },
+    options?: { cause?: unknown; errors?: FieldError[]; details?: Record<string, unknown>; retryAfterSeconds?: number },
   ) {
     super(message, { cause: options?.cause });
     this.name = new.target.name;
     this.errors = options?.errors;
     this.details = options?.details;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
   readonly errors?: FieldError[];
   /** Extra public fields (never internals) to put in the error body. */
   readonly details?: Record<string, unknown>;
+  /** Sent as `Retry-After` (seconds): when the caller may try again. */
+  readonly retryAfterSeconds?: number;
 }
 
 /** 400: the input is invalid. */
@@ -82,5 +85,22 @@ export class ProviderRejectedError extends AppError {
 export class CapabilityNotSupportedError extends AppError {
   constructor(capability: string, provider: string) {
     super('CAPABILITY_NOT_SUPPORTED', `${provider} channels do not support ${capability}`, 400);
+  }
+}
+
+/** 429: the caller's request budget of the current window is spent. */
+export class TooManyRequestsError extends AppError {
+  constructor(retryAfterSeconds: number, message = 'Too many requests') {
+    super('RATE_LIMITED', message, 429, { retryAfterSeconds });
+  }
+}
+
+/** Seconds a caller is told to wait while the database is unreachable (providers retry on their own schedule). */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** 503: the database cannot be reached; nothing was stored, so the caller should retry the same request. */
+export class ServiceUnavailableError extends AppError {
+  constructor(cause?: unknown, retryAfterSeconds = DATABASE_RETRY_AFTER_SECONDS) {
+    super('DATABASE_UNAVAILABLE', 'Database unavailable, retry later', 503, { cause, retryAfterSeconds });
   }
 }

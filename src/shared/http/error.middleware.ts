@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { AppError } from '../errors/app-error';
+import { AppError, ServiceUnavailableError } from '../errors/app-error';
+import { isDatabaseUnavailable } from '../database/database-errors';
 import { errorBody } from './envelope';
 
 /** Errors raised by express' body parsers, mapped to client errors. */
@@ -18,12 +19,19 @@ export const notFoundHandler: RequestHandler = (req, res) => {
   res.status(404).json(errorBody(404, 'Route not found', { code: 'ROUTE_NOT_FOUND', requestId: req.id }));
 };
 
+/** A lost database connection is a 503 the caller may retry (providers do), never a 500. */
+function typed(err: unknown): unknown {
+  return !(err instanceof AppError) && isDatabaseUnavailable(err) ? new ServiceUnavailableError(err) : err;
+}
+
 /** The single error middleware: typed errors to their status, anything else to a logged 500 without internals. */
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
-  return (err, req, res, _next) => {
+  return (error, req, res, _next) => {
     const requestId = req.id;
+    const err = typed(error) as any;
     if (err instanceof AppError) {
       if (err.statusCode >= 500) logger.warn({ err, requestId, code: err.code }, err.message);
+      if (err.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(err.retryAfterSeconds));
       res.status(err.statusCode).json(errorBody(err.statusCode, err.message, { code: err.code, errors: err.errors, ...err.details, requestId }));
       return;
     }

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { currentRequestId } from './request-context';
 
 /** Paths never written to logs, wherever they appear. */
 const REDACT = [
@@ -29,9 +30,15 @@ export function safeErrorSerializer(err: unknown): unknown {
   return out;
 }
 
+/** Adds `request_id` to every line written while a request is handled (use cases, repositories, providers alike). */
+function requestIdMixin(): Record<string, unknown> {
+  const requestId = currentRequestId();
+  return requestId ? { request_id: requestId } : {};
+}
+
 /** Creates the process logger: pino JSON with secrets redacted; `destination` lets tests capture lines. */
 export function createLogger(level: string, base: Record<string, unknown> = {}, destination?: pino.DestinationStream): Logger {
-  const options = { level, base, redact: { paths: REDACT, censor: '[redacted]' }, serializers: { err: safeErrorSerializer } };
+  const options = { level, base, mixin: requestIdMixin, redact: { paths: REDACT, censor: '[redacted]' }, serializers: { err: safeErrorSerializer } };
   return destination ? pino(options, destination) : pino(options);
 }
 
