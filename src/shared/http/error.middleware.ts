@@ -30,7 +30,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     const requestId = req.id;
     const err = typed(error) as any;
     if (err instanceof AppError) {
-      if (err.statusCode >= 500) logger.warn({ err, requestId, code: err.code }, err.message);
+      if (err.statusCode >= 500) logger.warn({ err, request_id: requestId, code: err.code }, err.message);
       if (err.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(err.retryAfterSeconds));
       res.status(err.statusCode).json(errorBody(err.statusCode, err.message, { code: err.code, errors: err.errors, ...err.details, requestId }));
       return;
@@ -47,7 +47,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       res.status(status).json(errorBody(status, 'Invalid request body', { code: 'BAD_REQUEST', requestId }));
       return;
     }
-    logger.error({ err, requestId, method: req.method, path: req.path }, 'unhandled error');
+    logger.error({ err, request_id: requestId, method: req.method, path: req.path }, 'unhandled error');
     res.status(500).json(errorBody(500, 'Internal server error', { code: 'INTERNAL_ERROR', requestId }));
   };
 }

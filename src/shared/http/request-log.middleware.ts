@@ -8,7 +8,7 @@ export function requestLog(logger: Logger): RequestHandler {
     res.on('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug';
-      logger[level]({ module: 'http', requestId: req.id, method: req.method, path: req.path, status: res.statusCode, duration_ms: Math.round(durationMs) }, 'request');
+      logger[level]({ module: 'http', request_id: req.id, method: req.method, path: req.path, status: res.statusCode, duration_ms: Math.round(durationMs) }, 'request');
     });
     next();
   };

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { metaTextWebhook } from '../../support/api-helpers';
+import { OpenApiValidator } from '../../support/openapi-validator';
 import { FakeGraphApi } from '../../support/fake-graph-api';
 import { createMetaChannel, createTenant, postMetaWebhook, type Tenant } from '../../support/scenario';
 import { sql, startTestApp, type TestApp } from '../../support/test-app';
@@ -46,8 +47,10 @@ describe('inbound durability while PostgreSQL goes away (a throwaway cluster of 
     try {
       const hook = await postMetaWebhook(app, metaTextWebhook({ id: 'wamid.DOWN1', timestamp: 1764000000, text: 'down' }));
       const rest = await request(app.url).get('/api/channels').set('Authorization', `Bearer ${tenant.adminToken}`);
+      const spec = new OpenApiValidator();
       for (const res of [hook, rest]) {
         expect(res.status).toBe(503);
+        spec.assert(res);
         expect(res.body).toMatchObject({ success: false, data: null, statusCode: 503, code: 'DATABASE_UNAVAILABLE', requestId: res.headers['x-request-id'] });
         expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
         expect(JSON.stringify(res.body)).not.toMatch(/prisma|127\.0\.0\.1|postgres/i);

@@ -7,6 +7,7 @@ import { rateLimit } from '../../../src/shared/http/rate-limit.middleware';
 import { bearer, expectErrorEnvelope } from '../../support/api-helpers';
 import { createCustomChannel, postCustom } from '../../support/custom-webhooks';
 import { FakeCustomEndpoint } from '../../support/fake-custom-endpoint';
+import { OpenApiValidator } from '../../support/openapi-validator';
 import { freePort } from '../../support/ports';
 import { createTenant, type Tenant } from '../../support/scenario';
 import { resetDatabase, sql, startTestApp, type TestApp } from '../../support/test-app';
@@ -61,6 +62,7 @@ describe('rate limits (counted in Redis, shared by instances)', () => {
     }
     const refused = await request(app.url).get('/api/channels').set(bearer(tenant.adminToken));
     expectErrorEnvelope(refused, 429, 'RATE_LIMITED');
+    new OpenApiValidator().assert(refused);
     expect(refused.body.requestId).toBe(refused.headers['x-request-id']);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
@@ -93,6 +95,7 @@ describe('rate limits (counted in Redis, shared by instances)', () => {
     expect(refused.length).toBeGreaterThanOrEqual(3);
     for (const r of refused) {
       expectErrorEnvelope(r, 429, 'RATE_LIMITED');
+      new OpenApiValidator().assert(r);
       expect(r.headers['retry-after']).toBe('1');
     }
     const stored = await sql<{ n: string }>('SELECT count(*) AS n FROM messages WHERE channel_id = $1', [a.id]);
