@@ -17,13 +17,13 @@ export interface AppWithTwilio {
   twilio: FakeTwilioApi;
 }
 
-/** Suite hooks: a FakeTwilioApi and the app pointed at it (PUBLIC_BASE_URL behind a "proxy"); database emptied and fake reset per test. */
-export function useAppWithTwilio(options: { isolatedDatabase?: boolean } = {}): AppWithTwilio {
+/** Suite hooks: a FakeTwilioApi (or the subclass `fake` builds) and the app pointed at it (PUBLIC_BASE_URL behind a "proxy"); database emptied and fake reset per test. */
+export function useAppWithTwilio(options: { isolatedDatabase?: boolean; fake?: () => FakeTwilioApi } = {}): AppWithTwilio {
   const ctx = {} as AppWithTwilio;
   let drop: (() => Promise<void>) | undefined;
   beforeAll(async () => {
     if (options.isolatedDatabase) drop = await useIsolatedDatabase();
-    ctx.twilio = await new FakeTwilioApi().start();
+    ctx.twilio = await (options.fake?.() ?? new FakeTwilioApi()).start();
     ctx.app = await startTestApp({ TWILIO_API_BASE_URL: ctx.twilio.url, PUBLIC_BASE_URL: PUBLIC_BASE_URL });
   });
   afterAll(async () => {
@@ -59,12 +59,13 @@ export async function createTwilioChannel(app: TestApp, fake: FakeTwilioApi, ten
 
 /** Form fields of a body as the twilio helpers take them (a repeated field becomes a list). */
 export function formParams(body: string): Record<string, string | string[]> {
-  const params: Record<string, string | string[]> = {};
+  const fields: [string, string[]][] = [];
   for (const [k, v] of new URLSearchParams(body)) {
-    const prev = params[k];
-    params[k] = prev === undefined ? v : [...(Array.isArray(prev) ? prev : [prev]), v];
+    const field = fields.find(([name]) => name === k);
+    if (field) field[1].push(v);
+    else fields.push([k, [v]]);
   }
-  return params;
+  return Object.fromEntries(fields.map(([k, vs]) => [k, vs.length === 1 ? vs[0] : vs]));
 }
 
 /** How a test webhook is signed: by default HMAC-SHA1 with the fake's auth token over PUBLIC_BASE_URL + path. */

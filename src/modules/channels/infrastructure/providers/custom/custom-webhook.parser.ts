@@ -83,12 +83,14 @@ export function parseCustomMessage(rawBody: Buffer): InboundMessageEvent {
 /** A signed custom status body as a provider-neutral event. */
 export function parseCustomStatus(rawBody: Buffer): InboundStatusEvent {
   const body = validated<{ id: string; status: string; timestamp?: number; error?: { code: string | number; message?: string } }>(customStatusSchema, rawBody);
+  // An error only describes a failure: a delivered or read message keeps no error code.
+  const error = body.status === 'failed' ? body.error : undefined;
   return {
     kind: 'status',
     externalId: body.id,
     status: STATUS_MAP[body.status],
     timestamp: toDate(body.timestamp),
-    errorCode: body.error ? storableString(String(body.error.code)) : undefined,
-    errorMessage: body.error?.message !== undefined ? storableString(body.error.message) : undefined,
+    errorCode: error ? storableString(String(error.code)) : undefined,
+    errorMessage: error?.message !== undefined ? storableString(error.message) : undefined,
   };
 }

@@ -25,7 +25,7 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 /** Provider-neutral description of a failed POST to the endpoint. */
 function describeHttpError(err: unknown): ProviderSendError {
   const e = err as AxiosError;
-  if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT') return new ProviderSendError('TIMEOUT', 'Custom endpoint did not answer in time', true);
+  if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' || e.code === 'ERR_CANCELED') return new ProviderSendError('TIMEOUT', 'Custom endpoint did not answer in time', true);
   if (e.code === 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED' || e.code === 'ERR_BAD_RESPONSE') return new ProviderSendError('INVALID_RESPONSE', 'Custom endpoint answered unusably', false);
   return new ProviderSendError('NETWORK_ERROR', `Custom endpoint unreachable: ${e.code ?? 'network error'}`, true);
 }
@@ -87,6 +87,8 @@ export class CustomWebhookProvider extends BaseProvider {
       answer = await axios.post(config.outboundUrl, raw, {
         headers: { 'Content-Type': 'application/json', [SIGNATURE_HEADER]: sign(credentials.secret, Math.floor(Date.now() / 1000), raw) },
         timeout: this.options.timeoutMs,
+        // axios' timeout is a socket idle timeout: an endpoint dripping its answer would hold the send for hours.
+        signal: AbortSignal.timeout(this.options.timeoutMs),
         maxRedirects: 0,
         maxContentLength: MAX_ANSWER_BYTES,
         responseType: 'text',

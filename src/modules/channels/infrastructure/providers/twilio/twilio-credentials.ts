@@ -36,8 +36,15 @@ export interface TwilioVoiceConfig {
   language?: string;
 }
 
+/** Text TwiML (XML 1.0) can carry: lone surrogates replaced, C0 controls but tab/newline/CR and U+FFFE/FFFF dropped. */
+export function xmlSafeText(s: string): string {
+  return s.toWellFormed().replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '');
+}
+
 const voiceConfigSchema = Joi.object<TwilioVoiceConfig>({
-  greeting: Joi.string().max(1000),
+  // Said through TwiML: a character XML cannot carry would make every call answer fail.
+  greeting: Joi.string().max(1000).custom((v: string, helpers) => (xmlSafeText(v) === v ? v : helpers.error('string.xml')))
+    .messages({ 'string.xml': 'greeting must not contain control characters' }),
   forward_to: Joi.string().pattern(E164).messages({ 'string.pattern.base': 'forward_to must be a phone number in E.164 (+15557770002)' }),
   language: Joi.string().pattern(/^[a-z]{2,3}(-[A-Za-z]{2,4})?$/),
 }).unknown(true);
@@ -47,10 +54,14 @@ function fieldErrors(error: Joi.ValidationError, prefix: string): FieldError[] {
 }
 
 /** The voice settings of a CALL channel's config; 400 when they are unusable. */
-export function assertTwilioConfig(channel: Pick<ChannelEntity, 'type'>, config: Record<string, unknown>): void {
+export function assertTwilioConfig(channel: Pick<ChannelEntity, 'type' | 'providerAccount'>, config: Record<string, unknown>): void {
   if (channel.type !== 'CALL') return;
   const { error } = voiceConfigSchema.validate(config, { abortEarly: false });
   if (error) throw new ValidationError('Invalid voice config', fieldErrors(error, 'config'));
+  // Dialling the channel's own number would ring this webhook again, which dials again: a call loop.
+  if (config.forward_to !== undefined && config.forward_to === channel.providerAccount) {
+    throw new ValidationError('Invalid voice config', [{ field: 'config.forward_to', message: 'forward_to must not be the channel\'s own number' }]);
+  }
 }
 
 /**

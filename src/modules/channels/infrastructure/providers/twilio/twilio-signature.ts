@@ -23,14 +23,20 @@ export interface TwilioWebhookSecrets {
 
 const SUPPORTED = new Set([twilio.HMAC_SHA1, twilio.HMAC_SHA256]);
 
-/** Parses a form body the way Twilio encodes it (a repeated field becomes a list). */
+/**
+ * Parses a form body the way Twilio encodes it (a repeated field becomes a list). It runs before
+ * the signature check, so it stays linear (lists are appended to, never copied) and only counts
+ * fields the body really has (a Map: `toString`, `constructor`, `__proto__` are plain field names).
+ */
 export function parseTwilioForm(rawBody: Buffer): TwilioParams {
-  const params: TwilioParams = {};
+  const fields = new Map<string, string[]>();
   for (const [k, v] of new URLSearchParams(rawBody.toString('utf8'))) {
-    const prev = params[k];
-    params[k] = prev === undefined ? v : [...(Array.isArray(prev) ? prev : [prev]), v];
+    const values = fields.get(k);
+    if (values) values.push(v);
+    else fields.set(k, [v]);
   }
-  return params;
+  // fromEntries defines own properties, so even `__proto__` stays a field the signature covers.
+  return Object.fromEntries([...fields].map(([k, vs]) => [k, vs.length === 1 ? vs[0] : vs]));
 }
 
 /**

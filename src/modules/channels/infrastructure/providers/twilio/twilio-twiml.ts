@@ -1,5 +1,5 @@
 import twilio from 'twilio';
-import { E164, type TwilioVoiceConfig } from './twilio-credentials';
+import { E164, xmlSafeText, type TwilioVoiceConfig } from './twilio-credentials';
 
 const DEFAULT_GREETING = 'Thank you for calling. Please leave a message after the tone.';
 /** Longest voicemail recorded, in seconds. */
@@ -18,7 +18,9 @@ export function emptyMessagingTwiml(): string {
 export function answerCallTwiml(config: TwilioVoiceConfig, recordingUrl: string): string {
   const response = new twilio.twiml.VoiceResponse();
   const forwardTo = typeof config.forward_to === 'string' && E164.test(config.forward_to) ? config.forward_to : undefined;
-  const greeting = typeof config.greeting === 'string' && config.greeting ? config.greeting : forwardTo ? undefined : DEFAULT_GREETING;
+  // Cleaned again here: a config stored before the check existed must not break every call.
+  const configured = typeof config.greeting === 'string' ? xmlSafeText(config.greeting) : '';
+  const greeting = configured || (forwardTo ? undefined : DEFAULT_GREETING);
   if (greeting) response.say(typeof config.language === 'string' ? { language: config.language as never } : {}, greeting);
   if (forwardTo) response.dial(forwardTo);
   else response.record({ action: recordingUrl, method: 'POST', maxLength: MAX_RECORDING_SECONDS, playBeep: true });

@@ -32,7 +32,7 @@ const ERROR_TEXT: Record<string, string> = {
 
 /** The first value of a field, storable, or undefined when absent or empty. */
 function one(params: TwilioParams, key: string, max = 4096): string | undefined {
-  const v = params[key];
+  const v = Object.hasOwn(params, key) ? params[key] : undefined;
   const s = Array.isArray(v) ? v[0] : v;
   return typeof s === 'string' && s.length ? storableString(s).slice(0, max) || undefined : undefined;
 }
