@@ -55,9 +55,9 @@ export interface Config {
   media: {
     /** Largest media file kept (received) or fetched (sent). */
     maxBytes: number;
-    /** Lets the service fetch media from private/loopback addresses (tests and closed networks only). */
-    allowPrivateUrls: boolean;
   };
+  /** Lets URLs given by tenants (media to send, custom outboundUrl, event webhooks) reach private/loopback addresses: closed networks and tests only. */
+  allowPrivateUrls: boolean;
   socket: {
     /** send_message allowed per socket: sustained per second, and burst. */
     sendRateLimit: { perSecond: number; burst: number };
@@ -96,7 +96,7 @@ const schema = Joi.object({
   WHATSAPP_RECONNECT_TIMEOUT_MS: Joi.number().integer().min(100).max(600000).default(30000),
   WHATSAPP_BATCH_WINDOW_MS: Joi.number().integer().min(0).max(10000).default(200),
   MEDIA_MAX_BYTES: Joi.number().integer().min(1024).max(2 * 1024 * 1024 * 1024).default(25 * 1024 * 1024),
-  MEDIA_ALLOW_PRIVATE_URLS: Joi.boolean().default(false),
+  ALLOW_PRIVATE_URLS: Joi.boolean().default(false),
   SOCKET_SEND_RATE: Joi.number().min(0.1).max(10000).default(10),
   SOCKET_SEND_BURST: Joi.number().integer().min(1).max(100000).default(20),
   SOCKET_MAX_PAYLOAD_BYTES: Joi.number().integer().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
@@ -152,7 +152,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       reconnectTimeoutMs: v.WHATSAPP_RECONNECT_TIMEOUT_MS,
       batchWindowMs: v.WHATSAPP_BATCH_WINDOW_MS,
     },
-    media: { maxBytes: v.MEDIA_MAX_BYTES, allowPrivateUrls: v.MEDIA_ALLOW_PRIVATE_URLS },
+    media: { maxBytes: v.MEDIA_MAX_BYTES },
+    allowPrivateUrls: v.ALLOW_PRIVATE_URLS,
     socket: {
       sendRateLimit: { perSecond: v.SOCKET_SEND_RATE, burst: v.SOCKET_SEND_BURST },
       maxPayloadBytes: v.SOCKET_MAX_PAYLOAD_BYTES,

@@ -9,3 +9,5 @@ process.env.CREDENTIALS_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 // every request, but with budgets no suite reaches; the edge-protection tests set their own.
 process.env.RATE_LIMIT_REST_PER_MIN ??= '100000';
 process.env.RATE_LIMIT_WEBHOOK_PER_SEC ??= '100000';
+// Provider fakes and receivers listen on 127.0.0.1; the SSRF guard is tested with it switched off.
+process.env.ALLOW_PRIVATE_URLS ??= 'true';

@@ -19,7 +19,7 @@ describe('CustomWebhookProvider failures', () => {
   beforeEach(() => endpoint.reset());
 
   async function failure(outboundUrl = endpoint.url, timeoutMs = 300): Promise<ProviderSendError> {
-    const provider = new CustomWebhookProvider(channel(outboundUrl), { secret: CUSTOM_SECRET }, { timeoutMs });
+    const provider = new CustomWebhookProvider(channel(outboundUrl), { secret: CUSTOM_SECRET }, { timeoutMs, allowPrivateUrls: true });
     const err = await provider.sendMessage(MESSAGE).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderSendError);
     return err as ProviderSendError;
@@ -52,8 +52,16 @@ describe('CustomWebhookProvider failures', () => {
 
   it('when the endpoint answers 2xx with an id, then it is the external id', async () => {
     endpoint.replies.push({ status: 201, body: { id: 'their-id' } });
-    const provider = new CustomWebhookProvider(channel(endpoint.url), { secret: CUSTOM_SECRET }, { timeoutMs: 300 });
+    const provider = new CustomWebhookProvider(channel(endpoint.url), { secret: CUSTOM_SECRET }, { timeoutMs: 300, allowPrivateUrls: true });
     await expect(provider.sendMessage(MESSAGE)).resolves.toEqual({ externalId: 'their-id' });
     expect(endpoint.received[0]).toMatchObject({ signatureValid: true, body: { id: 'msg-1', conversation_id: 'conv-1' } });
+  });
+
+  it('when private addresses are not allowed (the default), then an outboundUrl on loopback, by IP or by name, fails PRIVATE_ADDRESS and nothing is sent', async () => {
+    for (const url of [endpoint.url, endpoint.url.replace('127.0.0.1', 'localhost'), 'http://169.254.169.254/latest/meta-data']) {
+      const provider = new CustomWebhookProvider(channel(url), { secret: CUSTOM_SECRET }, { timeoutMs: 300 });
+      await expect(provider.sendMessage(MESSAGE)).rejects.toMatchObject({ code: 'PRIVATE_ADDRESS', retryable: false });
+    }
+    expect(endpoint.received).toHaveLength(0);
   });
 });

@@ -116,14 +116,14 @@ export class ChannelsContainer {
     });
     const factory = new ProviderFactory({
       meta: { baseUrl: config.meta.graphBaseUrl, version: config.meta.graphVersion, timeoutMs: config.providerHttpTimeoutMs },
-      custom: { timeoutMs: config.providerHttpTimeoutMs },
+      custom: { timeoutMs: config.providerHttpTimeoutMs, allowPrivateUrls: config.allowPrivateUrls },
       twilio: { apiBaseUrl: config.twilioApiBaseUrl, publicBaseUrl: config.publicBaseUrl, timeoutMs: config.providerHttpTimeoutMs },
     });
     // Without Redis, saved WhatsApp Web sessions live on disk so a restart needs no new scan.
     const sessionStore = deps.cache.kind === 'redis' ? deps.cache : new FileCacheStore(path.join(config.dataDir, 'wa-sessions'));
     this.authSessions = new AuthSessionService(deps.cache, sessionStore, cipher);
     const createClient = deps.whatsappClientFactory ?? realWhatsappClientFactory({ chromiumPath: config.chromiumPath, dataDir: config.dataDir, sessions: this.authSessions });
-    this.mediaStore = new LocalMediaStore({ dir: path.join(config.dataDir, 'media'), maxBytes: config.media.maxBytes, timeoutMs: config.providerHttpTimeoutMs, allowPrivateUrls: config.media.allowPrivateUrls });
+    this.mediaStore = new LocalMediaStore({ dir: path.join(config.dataDir, 'media'), maxBytes: config.media.maxBytes, timeoutMs: config.providerHttpTimeoutMs, allowPrivateUrls: config.allowPrivateUrls });
     factory.register('CUSTOM', 'WHATSAPP', (channel, credentials) => new WhatsappWebProvider(channel, credentials, {
       createClient,
       ...config.whatsappWeb,

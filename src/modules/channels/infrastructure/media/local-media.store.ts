@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
 import path from 'node:path';
 import axios from 'axios';
 import type { MediaStore } from '../providers/whatsapp-web/whatsapp-web-media';
-import { assertPublicHost, publicOnlyLookup } from './public-address';
+import { assertPublicHost, publicOnlyAgents } from './public-address';
 
 const EXTENSIONS: Record<string, string> = {
   'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'image/gif': 'gif', 'video/mp4': 'mp4', 'video/3gpp': '3gp',
@@ -29,11 +27,11 @@ export interface LocalMediaOptions {
  */
 export class LocalMediaStore implements MediaStore {
   readonly maxBytes: number;
-  private readonly agents: { httpAgent: http.Agent; httpsAgent: https.Agent } | Record<string, never>;
+  private readonly agents: ReturnType<typeof publicOnlyAgents> | Record<string, never>;
 
   constructor(private readonly options: LocalMediaOptions) {
     this.maxBytes = options.maxBytes;
-    this.agents = options.allowPrivateUrls ? {} : { httpAgent: new http.Agent({ lookup: publicOnlyLookup }), httpsAgent: new https.Agent({ lookup: publicOnlyLookup }) };
+    this.agents = options.allowPrivateUrls ? {} : publicOnlyAgents();
   }
 
   async save(channelId: string, file: { data: Buffer; mimeType: string }): Promise<{ url: string; sha256: string; sizeBytes: number }> {

@@ -1,4 +1,6 @@
 import dns from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 
 const PRIVATE = new net.BlockList();
@@ -34,4 +36,9 @@ export const publicOnlyLookup: net.LookupFunction = (hostname, options, callback
 export function assertPublicHost(hostname: string): void {
   const host = hostname.replace(/^\[|\]$/g, '');
   if (net.isIP(host) && isPrivateAddress(host)) throw Object.assign(new Error(`${host} is a private address`), { code: 'EPRIVATEADDRESS' });
+}
+
+/** HTTP agents whose sockets only connect to public addresses (for axios' httpAgent/httpsAgent). */
+export function publicOnlyAgents(): { httpAgent: http.Agent; httpsAgent: https.Agent } {
+  return { httpAgent: new http.Agent({ lookup: publicOnlyLookup }), httpsAgent: new https.Agent({ lookup: publicOnlyLookup }) };
 }

@@ -1,4 +1,5 @@
 import axios, { type AxiosError } from 'axios';
+import { assertPublicHost, publicOnlyAgents } from '../../media/public-address';
 import { sign, SIGNATURE_HEADER } from '../../../../../shared/crypto/webhook-signature';
 import type { ChannelEntity } from '../../../domain/entities/channel.entity';
 import { BaseProvider, ProviderSendError, type Capability, type OutboundMessage, type SendResult, type ValidatedAccount } from '../base.provider';
@@ -7,6 +8,8 @@ import { validateCustomSettings } from './custom-settings';
 /** Settings shared by every custom webhook channel. */
 export interface CustomWebhookOptions {
   timeoutMs: number;
+  /** Lets outboundUrl point at private/loopback addresses (closed networks and tests only). */
+  allowPrivateUrls?: boolean;
 }
 
 /** The JSON body POSTed to a custom channel's `outboundUrl` (documented in openapi.yaml as CustomOutboundMessage). */
@@ -25,6 +28,7 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 /** Provider-neutral description of a failed POST to the endpoint. */
 function describeHttpError(err: unknown): ProviderSendError {
   const e = err as AxiosError;
+  if (e.code === 'EPRIVATEADDRESS') return new ProviderSendError('PRIVATE_ADDRESS', 'outboundUrl points at a private address', false);
   if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' || e.code === 'ERR_CANCELED') return new ProviderSendError('TIMEOUT', 'Custom endpoint did not answer in time', true);
   if (e.code === 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED' || e.code === 'ERR_BAD_RESPONSE') return new ProviderSendError('INVALID_RESPONSE', 'Custom endpoint answered unusably', false);
   return new ProviderSendError('NETWORK_ERROR', `Custom endpoint unreachable: ${e.code ?? 'network error'}`, true);
@@ -46,6 +50,7 @@ function answeredId(text: unknown): string | undefined {
  */
 export class CustomWebhookProvider extends BaseProvider {
   readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['send_text', 'send_media', 'webhooks']);
+  private readonly agents = publicOnlyAgents();
 
   constructor(
     channel: ChannelEntity,
@@ -84,7 +89,10 @@ export class CustomWebhookProvider extends BaseProvider {
     const raw = JSON.stringify(body);
     let answer;
     try {
+      // A tenant's URL must not reach our own network (metadata service, internal ports).
+      if (!this.options.allowPrivateUrls) assertPublicHost(new URL(config.outboundUrl).hostname);
       answer = await axios.post(config.outboundUrl, raw, {
+        ...(this.options.allowPrivateUrls ? {} : this.agents),
         headers: { 'Content-Type': 'application/json', [SIGNATURE_HEADER]: sign(credentials.secret, Math.floor(Date.now() / 1000), raw) },
         timeout: this.options.timeoutMs,
         // axios' timeout is a socket idle timeout: an endpoint dripping its answer would hold the send for hours.
