@@ -3,8 +3,8 @@ import request from 'supertest';
 import { sessionFolder } from '../../src/modules/channels/infrastructure/providers/whatsapp-web/remote-auth.store';
 import { bearer } from './api-helpers';
 import type { FakeWhatsappClient, FakeWhatsappClients } from './fake-whatsapp-client';
-import type { Tenant } from './scenario';
-import type { TestApp } from './test-app';
+import { createTenant, type Tenant } from './scenario';
+import { resetDatabase, type TestApp } from './test-app';
 
 /**
  * Makes fake clients behave like whatsapp-web.js with RemoteAuth on the app's session store: a saved
@@ -36,4 +36,13 @@ export async function createWhatsappWebChannel(app: TestApp, tenant: Tenant): Pr
   const res = await request(app.url).post('/api/channels').set(bearer(tenant.adminToken)).send({ name: 'WhatsApp Web', type: 'WHATSAPP', provider: 'CUSTOM' });
   if (res.status !== 201) throw new Error(`channel creation failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.data;
+}
+
+/** Fresh start of a test: empty database, no fake clients, RemoteAuth-like clients, a tenant with a new WhatsApp Web channel. */
+export async function freshWhatsappWebChannel(app: TestApp, clients: FakeWhatsappClients): Promise<{ tenant: Tenant; channel: { id: string; authSession: { sessionId: string } } }> {
+  await resetDatabase();
+  clients.all.length = 0;
+  likeRemoteAuth(clients, app);
+  const tenant = await createTenant(app);
+  return { tenant, channel: await createWhatsappWebChannel(app, tenant) };
 }

@@ -8,6 +8,15 @@ interface FileEntry {
   expiresAt: number | null;
 }
 
+function parseEntry(raw: string): FileEntry | undefined {
+  try {
+    const entry = JSON.parse(raw) as FileEntry;
+    return typeof entry?.value === 'string' ? entry : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A CacheStore on disk for embedded mode: one file per key under `dir`, written atomically
  * (temp file + rename) with owner-only permissions, so values survive a restart without Redis.
@@ -30,8 +39,9 @@ export class FileCacheStore implements CacheStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
-    const entry = JSON.parse(raw) as FileEntry;
-    if (entry.expiresAt !== null && entry.expiresAt <= Date.now()) {
+    const entry = parseEntry(raw);
+    // An unreadable entry (truncated or edited on disk) is no value: failing on it would fail every read forever.
+    if (!entry || (entry.expiresAt !== null && entry.expiresAt <= Date.now())) {
       await this.del(key);
       return null;
     }

@@ -7,8 +7,8 @@ import { FakeWhatsappClients } from '../../support/fake-whatsapp-client';
 import { closeOpenSockets, emitWithAck, EventLog, openSocket } from '../../support/gateway-client';
 import { createTenant, type Tenant } from '../../support/scenario';
 import { waitFor } from '../../support/socket-client';
-import { resetDatabase, sql, startTestApp, type TestApp } from '../../support/test-app';
-import { createWhatsappWebChannel, likeRemoteAuth, scan } from '../../support/whatsapp-login';
+import { sql, startTestApp, type TestApp } from '../../support/test-app';
+import { freshWhatsappWebChannel, scan } from '../../support/whatsapp-login';
 
 describe('WhatsApp Web session lifecycle (fake whatsapp-web.js client, real app, sockets)', () => {
   let app: TestApp;
@@ -27,11 +27,7 @@ describe('WhatsApp Web session lifecycle (fake whatsapp-web.js client, real app,
     await app?.stop();
   });
   beforeEach(async () => {
-    await resetDatabase();
-    clients.all.length = 0;
-    likeRemoteAuth(clients, app);
-    tenant = await createTenant(app);
-    channel = await createWhatsappWebChannel(app, tenant);
+    ({ tenant, channel } = await freshWhatsappWebChannel(app, clients));
     socket = await openSocket(app.url, '/channel', { token: tenant.agentToken });
     expect(await emitWithAck(socket, 'channel.join', [{ channelId: channel.id }])).toMatchObject({ success: true });
     log = new EventLog(socket);

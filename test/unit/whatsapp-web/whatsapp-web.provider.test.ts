@@ -140,6 +140,7 @@ describe('WhatsappWebProvider', () => {
     await provider.initialize();
     const c = clients.latest(channel.id);
     for (const ack of [0, 1, 2, 3, 4, -1]) c.emit('message_ack', waMessage({ id: { _serialized: 'true_out_1', fromMe: true } }), ack);
+    await tick();
     expect(pushed.map((e) => e.kind === 'status' && e.status)).toEqual(['SENT', 'DELIVERED', 'READ', 'READ', 'FAILED']);
   });
 

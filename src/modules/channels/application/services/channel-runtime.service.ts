@@ -71,9 +71,12 @@ export class ChannelRuntimeService {
     if (running) return running;
     const pending = this.starting.get(channel.id);
     if (pending) return pending;
-    const start = (async () => {
+    // Declared first: the start checks, after its awaits, that it is still the channel's current one.
+    let start: Promise<BaseProvider> | undefined = undefined;
+    start = (async () => {
       const started = Date.now();
       const credentials = (await this.channels.getCredentials(channel)) ?? {};
+      if (this.starting.get(channel.id) !== start) throw new ConflictError('Channel was stopped while it was starting', 'CHANNEL_STOPPED');
       const provider = this.createProviderInstance(channel, credentials);
       provider.setMessageHandler((channelId, events) =>
         this.emitMessage(channelId, events).catch((err) => {
@@ -93,6 +96,8 @@ export class ChannelRuntimeService {
         if (this.providers.get(channel.id) === provider) this.providers.delete(channel.id);
         throw err;
       }
+      // Stopped (deleted, deactivated) while its browser was starting: stopChannel already destroyed it.
+      if (this.providers.get(channel.id) !== provider) throw new ConflictError('Channel was stopped while it was starting', 'CHANNEL_STOPPED');
       // Session providers announce `started` once logged in (their `ready`), not when the browser opens.
       if (announce && !provider.announcesReady) this.events.channelEvent(channel, 'started', this.statusFields(channel.id));
       this.logger.info({ module: 'runtime', operation: 'startChannel', channel_id: channel.id, duration_ms: Date.now() - started, success: true }, 'channel started');
@@ -102,7 +107,7 @@ export class ChannelRuntimeService {
     try {
       return await start;
     } finally {
-      this.starting.delete(channel.id);
+      if (this.starting.get(channel.id) === start) this.starting.delete(channel.id);
     }
   }
 
@@ -110,6 +115,8 @@ export class ChannelRuntimeService {
   async stopChannel(channel: Pick<ChannelEntity, 'id' | 'companyId'>, announce = true): Promise<void> {
     const channelId = channel.id;
     const provider = this.providers.get(channelId);
+    // A start in progress is abandoned too, so the next start builds a fresh provider instead of joining it.
+    this.starting.delete(channelId);
     if (!provider) return;
     this.providers.delete(channelId);
     await provider.destroy().catch((err) => this.logger.warn({ module: 'runtime', operation: 'stopChannel', channel_id: channelId, err }, 'provider destroy failed'));

@@ -50,15 +50,21 @@ export class LocalMediaStore implements MediaStore {
     if (!/^https?:\/\//i.test(url)) throw new Error('only http(s) URLs can be fetched');
     const guard = !this.options.allowPrivateUrls;
     if (guard) assertPublicHost(new URL(url).hostname);
+    // axios' `timeout` only bounds socket inactivity: a server trickling bytes would hold the send forever.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.options.timeoutMs);
     const res = await axios.get<ArrayBuffer>(url, {
       // Every redirect target is checked too; names are checked at connect time by the agents' lookup.
       beforeRedirect: guard ? (options: Record<string, any>) => assertPublicHost(String(options.hostname ?? '')) : undefined,
       responseType: 'arraybuffer',
       timeout: this.options.timeoutMs,
+      signal: deadline.signal,
       maxContentLength: this.maxBytes,
       maxRedirects: 3,
       ...this.agents,
-    });
+    }).catch((err: unknown) => {
+      throw deadline.signal.aborted ? new Error(`the download took over ${this.options.timeoutMs} ms`) : err;
+    }).finally(() => clearTimeout(timer));
     const type = String(res.headers['content-type'] ?? 'application/octet-stream');
     return { data: Buffer.from(res.data), mimeType: type.split(';')[0].trim() };
   }

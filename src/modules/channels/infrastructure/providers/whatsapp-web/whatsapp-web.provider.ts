@@ -49,6 +49,12 @@ export class WhatsappWebProvider extends BaseProvider {
   private phone?: string;
   private loginWaiters: Array<(step: LoginStep) => void> = [];
   private readonly batcher: InboundBatcher;
+  /** Set by destroy(): the runtime never reuses a stopped provider, so nothing may start a browser on it again. */
+  private disposed = false;
+  /** The tail of the queue of received events (see enqueue). */
+  private inbound: Promise<void> = Promise.resolve();
+  /** The logout clean-up in progress: a restart waits for it, or it would delete the new login's session folder. */
+  private cleanup?: Promise<void>;
 
   constructor(
     channel: ChannelEntity,
@@ -63,6 +69,8 @@ export class WhatsappWebProvider extends BaseProvider {
   /** Starts the browser; a failed start destroys it so no Chromium outlives the attempt. */
   async initialize(): Promise<void> {
     if (this.client) return;
+    // A send in flight when the channel was stopped (its browser gone) must not start an orphan browser.
+    if (this.disposed) throw new ProviderUnavailableError('WhatsApp Web channel was stopped');
     const client = this.options.createClient(this.channel.id);
     this.client = client;
     this.state = 'initializing';
@@ -79,10 +87,12 @@ export class WhatsappWebProvider extends BaseProvider {
 
   /** Stops the browser; never throws (a hung or crashed browser is abandoned after the timeout). */
   async destroy(): Promise<void> {
+    this.disposed = true;
     this.batcher.flush();
     const client = this.client;
     this.resetLocal('stopped');
     if (client) await this.safeDestroy(client);
+    await this.cleanup?.catch(() => undefined);
   }
 
   /** QR channels have no credentials to check: the login happens by scanning. */
@@ -205,23 +215,29 @@ export class WhatsappWebProvider extends BaseProvider {
       this.settleLogin({ authenticated: true });
       this.reportLifecycle('ready', 'ready', { phone: this.phone ?? null });
     }));
-    client.on('disconnected', current((reason: unknown) => void this.onLoggedOut(client, 'disconnected', { reason: String(reason ?? '') })));
-    client.on('auth_failure', current((msg: unknown) => void this.onLoggedOut(client, 'auth_failure', { message: String(msg ?? '') })));
-    client.on('message', current((m: WhatsappWebMessage) => void this.onMessage(m)));
-    client.on('message_ack', current((m: WhatsappWebMessage, ack: number) => {
-      const event = toStatusEvent(m, ack);
-      if (event) this.batcher.add(event);
-    }));
+    client.on('disconnected', current((reason: unknown) => (this.cleanup = this.onLoggedOut(client, 'disconnected', { reason: String(reason ?? '') }))));
+    client.on('auth_failure', current((msg: unknown) => (this.cleanup = this.onLoggedOut(client, 'auth_failure', { message: String(msg ?? '') }))));
+    client.on('message', current((m: WhatsappWebMessage) => this.enqueue(this.prepareMessage(m))));
+    client.on('message_ack', current((m: WhatsappWebMessage, ack: number) => this.enqueue(toStatusEvent(m, ack))));
   }
 
-  private async onMessage(m: WhatsappWebMessage): Promise<void> {
+  /** Media downloads run in parallel, but events reach the batcher in the order WhatsApp sent them. */
+  private enqueue(event: Promise<InboundEvent | undefined> | InboundEvent | undefined): void {
+    const ready = Promise.resolve(event);
+    this.inbound = this.inbound
+      .then(() => ready)
+      .then((e) => e && this.batcher.add(e))
+      .catch((err) => this.options.onError?.('message', err));
+  }
+
+  private async prepareMessage(m: WhatsappWebMessage): Promise<InboundEvent | undefined> {
     const event = toInboundMessage(m);
-    if (!event) return;
+    if (!event) return undefined;
     if (this.options.media) {
       const problem = await attachDownloadedMedia(event, m, this.channel.id, this.options.media, this.options.callTimeoutMs);
       if (problem) this.options.onError?.('media_download', new Error(problem));
     }
-    this.batcher.add(event);
+    return event;
   }
 
   /**
