@@ -26,7 +26,7 @@ describe('LocalMediaStore', () => {
   });
   const store = (allowPrivateUrls: boolean) => new LocalMediaStore({ dir, maxBytes: 1000, timeoutMs: 2000, allowPrivateUrls });
 
-  it.each(['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1', '0.0.0.0'])('when the address is %s, then it is private', (a) => {
+  it.each(['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1', '0.0.0.0', '::7f00:1', '64:ff9b::a9fe:a9fe'])('when the address is %s, then it is private', (a) => {
     expect(isPrivateAddress(a)).toBe(true);
   });
   it.each(['8.8.8.8', '151.101.1.69', '2606:4700::1111'])('when the address is %s, then it is public', (a) => {

@@ -7,7 +7,8 @@ const PRIVATE = new net.BlockList();
 for (const [prefix, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 3]] as const) {
   PRIVATE.addSubnet(prefix, bits, 'ipv4');
 }
-for (const [prefix, bits] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) PRIVATE.addSubnet(prefix, bits, 'ipv6');
+// ::/96 holds the deprecated IPv4-compatible forms (::7f00:1 is 127.0.0.1); 64:ff9b::/96 is NAT64.
+for (const [prefix, bits] of [['::', 96], ['64:ff9b::', 96], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) PRIVATE.addSubnet(prefix, bits, 'ipv6');
 
 /** True for loopback, private, link-local (cloud metadata), CGNAT and multicast addresses. */
 export function isPrivateAddress(address: string): boolean {
