@@ -50,12 +50,14 @@ describe('WhatsappWebProvider', () => {
     expect(clients.latest(channel.id).sent).toEqual([{ chatId: '15557770123@c.us', content: 'hi' }]);
   });
 
-  it('when start-up hangs or fails, then the client is destroyed, the state is error and the error is clear', async () => {
+  it('when start-up hangs or fails, then the client is destroyed, its profile folder removed, the state is error and the error is clear', async () => {
     for (const behaviour of ['hang', new Error('Failed to launch the browser process')] as const) {
-      const { clients, provider } = setup();
+      const cleaned: string[] = [];
+      const { clients, provider } = setup({ cleanupSession: async (id) => void cleaned.push(id) });
       clients.setup = (c) => (c.initializeBehaviour = behaviour);
       await expect(provider.initialize()).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE', message: expect.stringMatching(/WhatsApp Web could not start: (WhatsApp Web start-up timed out|Failed to launch)/) });
       expect(clients.all[0].destroyed).toBe(1);
+      expect(cleaned).toEqual([channel.id]);
       expect(provider.getState()).toBe('error');
     }
   });

@@ -81,6 +81,8 @@ export class WhatsappWebProvider extends BaseProvider {
       if (this.client === client) this.client = undefined;
       this.state = 'error';
       await this.safeDestroy(client);
+      // The browser profile of a failed start holds nothing the store cannot give back (RemoteAuth re-extracts a saved session).
+      await this.options.cleanupSession?.(this.channel.id).catch((e) => this.options.onError?.('start_cleanup', e));
       throw new ProviderUnavailableError(`WhatsApp Web could not start: ${messageOf(err)}`);
     }
   }
