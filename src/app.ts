@@ -18,6 +18,7 @@ import { conversationRoutes } from './modules/channels/infrastructure/routes/con
 import { mediaRoutes } from './modules/channels/infrastructure/routes/media.routes';
 import { messageRoutes } from './modules/channels/infrastructure/routes/message.routes';
 import { webhookRoutes } from './modules/channels/infrastructure/routes/webhook.routes';
+import { webhookSubscriptionRoutes } from './modules/channels/infrastructure/routes/webhook-subscription.routes';
 
 /** Path of the API description served at /docs. */
 export const OPENAPI_PATH = path.resolve(__dirname, '..', 'openapi.yaml');
@@ -56,6 +57,7 @@ export function createApp(container: ChannelsContainer): Express {
   api.use('/channels/messages', messageRoutes(c.messages));
   api.use('/channels/media', mediaRoutes(c.media));
   api.use('/channels', channelRoutes(c.channels));
+  api.use('/webhooks', webhookSubscriptionRoutes(c.webhookSubscriptions));
   app.use('/api', api);
 
   app.use(notFoundHandler);

@@ -58,6 +58,17 @@ export interface Config {
   };
   /** Lets URLs given by tenants (media to send, custom outboundUrl, event webhooks) reach private/loopback addresses: closed networks and tests only. */
   allowPrivateUrls: boolean;
+  eventWebhooks: {
+    /** Per-request timeout of a delivery. */
+    timeoutMs: number;
+    /** Backoff and attempts; the defaults keep retrying for more than 24 hours. */
+    retry: { baseDelayMs: number; maxDelayMs: number; maxAttempts: number };
+    pollIntervalMs: number;
+    leaseMs: number;
+    batchSize: number;
+    /** Graceful stop: in-flight deliveries get this long to finish. */
+    stopDeadlineMs: number;
+  };
   socket: {
     /** send_message allowed per socket: sustained per second, and burst. */
     sendRateLimit: { perSecond: number; burst: number };
@@ -97,6 +108,13 @@ const schema = Joi.object({
   WHATSAPP_BATCH_WINDOW_MS: Joi.number().integer().min(0).max(10000).default(200),
   MEDIA_MAX_BYTES: Joi.number().integer().min(1024).max(2 * 1024 * 1024 * 1024).default(25 * 1024 * 1024),
   ALLOW_PRIVATE_URLS: Joi.boolean().default(false),
+  EVENT_WEBHOOK_TIMEOUT_MS: Joi.number().integer().min(100).max(120000).default(10000),
+  EVENT_WEBHOOK_RETRY_BASE_MS: Joi.number().integer().min(1).max(3_600_000).default(30_000),
+  EVENT_WEBHOOK_RETRY_MAX_DELAY_MS: Joi.number().integer().min(1).max(86_400_000).default(2 * 3_600_000),
+  EVENT_WEBHOOK_MAX_ATTEMPTS: Joi.number().integer().min(1).max(100).default(25),
+  EVENT_WEBHOOK_POLL_INTERVAL_MS: Joi.number().integer().min(10).max(60000).default(1000),
+  EVENT_WEBHOOK_BATCH_SIZE: Joi.number().integer().min(1).max(100).default(10),
+  EVENT_WEBHOOK_STOP_DEADLINE_MS: Joi.number().integer().min(0).max(60000).default(5000),
   SOCKET_SEND_RATE: Joi.number().min(0.1).max(10000).default(10),
   SOCKET_SEND_BURST: Joi.number().integer().min(1).max(100000).default(20),
   SOCKET_MAX_PAYLOAD_BYTES: Joi.number().integer().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
@@ -154,6 +172,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     media: { maxBytes: v.MEDIA_MAX_BYTES },
     allowPrivateUrls: v.ALLOW_PRIVATE_URLS,
+    eventWebhooks: {
+      timeoutMs: v.EVENT_WEBHOOK_TIMEOUT_MS,
+      retry: { baseDelayMs: v.EVENT_WEBHOOK_RETRY_BASE_MS, maxDelayMs: v.EVENT_WEBHOOK_RETRY_MAX_DELAY_MS, maxAttempts: v.EVENT_WEBHOOK_MAX_ATTEMPTS },
+      pollIntervalMs: v.EVENT_WEBHOOK_POLL_INTERVAL_MS,
+      // A lease outlives the request it covers, so a slow receiver never gets the same delivery twice at once.
+      leaseMs: v.EVENT_WEBHOOK_TIMEOUT_MS * 2 + 5000,
+      batchSize: v.EVENT_WEBHOOK_BATCH_SIZE,
+      stopDeadlineMs: v.EVENT_WEBHOOK_STOP_DEADLINE_MS,
+    },
     socket: {
       sendRateLimit: { perSecond: v.SOCKET_SEND_RATE, burst: v.SOCKET_SEND_BURST },
       maxPayloadBytes: v.SOCKET_MAX_PAYLOAD_BYTES,

@@ -9,8 +9,10 @@ import { healthRoutes } from '../../src/modules/channels/infrastructure/routes/h
 import { mediaRoutes } from '../../src/modules/channels/infrastructure/routes/media.routes';
 import { messageRoutes } from '../../src/modules/channels/infrastructure/routes/message.routes';
 import { webhookRoutes } from '../../src/modules/channels/infrastructure/routes/webhook.routes';
+import { webhookSubscriptionRoutes } from '../../src/modules/channels/infrastructure/routes/webhook-subscription.routes';
 import { postCustom } from '../support/custom-webhooks';
 import { CUSTOM_SECRET } from '../support/fake-custom-endpoint';
+import { EVENT_WEBHOOK_TEST_ENV, eventually, FakeEventReceiver, RECEIVER_SECRET } from '../support/fake-event-receiver';
 import { FakeGraphApi } from '../support/fake-graph-api';
 import { FakeWhatsappClients } from '../support/fake-whatsapp-client';
 import { fixture } from '../support/fixtures';
@@ -38,6 +40,7 @@ const MOUNTS: { prefix: string; factory: string; router: () => Router }[] = [
   { prefix: '/api/channels/messages', factory: 'messageRoutes', router: () => messageRoutes(stub) },
   { prefix: '/api/channels/media', factory: 'mediaRoutes', router: () => mediaRoutes(stub) },
   { prefix: '/api/channels', factory: 'channelRoutes', router: () => channelRoutes(stub) },
+  { prefix: '/api/webhooks', factory: 'webhookSubscriptionRoutes', router: () => webhookSubscriptionRoutes(stub) },
 ];
 /** Routes app.ts registers itself (outside the routers). */
 const APP_ROUTES = ['GET /openapi.json', 'GET /docs'];
@@ -85,7 +88,7 @@ describe('OpenAPI conformance (openapi.yaml vs the running app)', () => {
     whatsapp.setup = (c) => {
       c.onInitialize = (client) => client.emit('qr', '2@conformance-qr');
     };
-    app = await startTestApp({ META_GRAPH_BASE_URL: graph.url, META_VERIFY_TOKEN: SERVICE_VERIFY_TOKEN }, { whatsappClientFactory: whatsapp.create });
+    app = await startTestApp({ META_GRAPH_BASE_URL: graph.url, META_VERIFY_TOKEN: SERVICE_VERIFY_TOKEN, ...EVENT_WEBHOOK_TEST_ENV }, { whatsappClientFactory: whatsapp.create });
   });
   afterAll(async () => {
     await app?.stop();
@@ -551,6 +554,38 @@ describe('OpenAPI conformance (openapi.yaml vs the running app)', () => {
       expect(badQuery.status).toBe(400);
       expect(badQuery.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['foo', 'limit', 'sortBy']);
       expect(spec.assert(await api().get('/api/channels/not-a-uuid').set(auth())).status).toBe(400);
+    });
+  });
+
+  describe('event webhooks', () => {
+    it('POST, GET list, GET one, deliveries, replay, DELETE (and their errors); every delivery body is an EventWebhookEvent', async () => {
+      const receiver = await new FakeEventReceiver().start();
+      try {
+        const body = { url: receiver.url, secret: RECEIVER_SECRET, event_types: ['conversation.created', 'message.received'] };
+        const created = spec.assert(await api().post('/api/webhooks').set(auth()).send(body));
+        expect(created.status).toBe(201);
+        const id: string = created.body.data.id;
+        expect(spec.assert(await api().post('/api/webhooks').set(auth()).send({ ...body, secret: 'short' })).status).toBe(400);
+        expect(spec.assert(await api().post('/api/webhooks').set(auth(tenant.agentToken)).send(body)).status).toBe(403);
+        expect(spec.assert(await api().get('/api/webhooks').query({ page: 1, limit: 10, sortBy: 'created_at', sortDir: 'asc' }).set(auth())).body.data.items).toHaveLength(1);
+        expect(spec.assert(await api().get(`/api/webhooks/${id}`).set(auth())).status).toBe(200);
+        expect(spec.assert(await api().get(`/api/webhooks/${UNKNOWN_ID}`).set(auth())).status).toBe(404);
+
+        receiver.fallback = 500;
+        await createChannel();
+        expect(spec.assert(await postMetaFixture(app, 'text-message.json')).status).toBe(200);
+        await eventually(async () => (await sql(`SELECT 1 FROM webhook_deliveries WHERE status = 'dead'`)).length === 2, 10000, 'two dead deliveries');
+        for (const r of receiver.received) expect(spec.validateSchema('EventWebhookEvent', r.body)).toEqual([]);
+        const dead = spec.assert(await api().get(`/api/webhooks/${id}/deliveries`).query({ status: 'dead', page: 1, limit: 10 }).set(auth()));
+        expect(dead.body.data.items).toHaveLength(2);
+        receiver.fallback = 200;
+        const replay = spec.assert(await api().post(`/api/webhooks/${id}/deliveries/${dead.body.data.items[0].id}/replay`).set(auth()));
+        expect(replay.status).toBe(200);
+        expect(spec.assert(await api().post(`/api/webhooks/${id}/deliveries/${UNKNOWN_ID}/replay`).set(auth())).status).toBe(404);
+        expect(spec.assert(await api().delete(`/api/webhooks/${id}`).set(auth())).status).toBe(200);
+      } finally {
+        await receiver.stop();
+      }
     });
   });
 

@@ -25,6 +25,18 @@ export interface CustomDelivery {
 }
 
 /**
+ * A receiver's check of `X-Axi-Signature`, written from the documentation (not from our helper):
+ * HMAC-SHA256 of `t + "." + rawBody` with node:crypto, in constant time, within 5 minutes.
+ */
+export function receiverSignatureValid(header: string | undefined, raw: string, secret: string): boolean {
+  const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header ?? '');
+  if (!match) return false;
+  const expected = crypto.createHmac('sha256', secret).update(`${match[1]}.${raw}`).digest('hex');
+  const fresh = Math.abs(Date.now() / 1000 - Number(match[1])) <= 300;
+  return fresh && crypto.timingSafeEqual(Buffer.from(match[2]), Buffer.from(expected));
+}
+
+/**
  * A customer's endpoint for custom webhook channels on 127.0.0.1, port 0. It checks
  * `X-Axi-Signature: t=<unix>,v1=<hex>` the way a receiver following our documentation would
  * (HMAC-SHA256 of `t + "." + rawBody` with node:crypto, 5-minute window), answers 401 to a bad
@@ -63,15 +75,6 @@ export class FakeCustomEndpoint {
     this.counter = 0;
   }
 
-  /** A receiver's signature check, written from the documentation (not from our helper). */
-  private signatureValid(header: string | undefined, raw: string): boolean {
-    const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header ?? '');
-    if (!match) return false;
-    const expected = crypto.createHmac('sha256', this.secret).update(`${match[1]}.${raw}`).digest('hex');
-    const fresh = Math.abs(Date.now() / 1000 - Number(match[1])) <= 300;
-    return fresh && crypto.timingSafeEqual(Buffer.from(match[2]), Buffer.from(expected));
-  }
-
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
@@ -83,7 +86,7 @@ export class FakeCustomEndpoint {
       } catch {
         body = undefined;
       }
-      const signatureValid = this.signatureValid(req.headers['x-axi-signature'] as string | undefined, raw);
+      const signatureValid = receiverSignatureValid(req.headers['x-axi-signature'] as string | undefined, raw, this.secret);
       this.received.push({ path: req.url ?? '/', headers: req.headers, raw, body, signatureValid });
       const reply: CustomEndpointReply = signatureValid ? (this.replies.shift() ?? { status: 200, body: { id: `ext-${++this.counter}` } }) : { status: 401, body: { error: 'bad signature' } };
       const answer = () => {

@@ -2,8 +2,8 @@
 export type Role = 'superadmin' | 'admin' | 'supervisor' | 'agent';
 export const ROLES: Role[] = ['superadmin', 'admin', 'supervisor', 'agent'];
 
-/** A `module:action` permission, e.g. `channels:create`. */
-export type Permission = `${'channels' | 'conversations' | 'messages' | 'companies' | 'agents'}:${string}`;
+/** A `module:action` permission, e.g. `channels:create`; `webhooks:manage` covers event webhook subscriptions. */
+export type Permission = `${'channels' | 'conversations' | 'messages' | 'companies' | 'agents' | 'webhooks'}:${string}`;
 
 const ROLE_DEFAULTS: Record<Role, ReadonlySet<string> | 'all'> = {
   superadmin: 'all',

@@ -19,7 +19,7 @@ describe('WhatsApp Web under races and hostile inputs (fake whatsapp-web.js clie
 
   beforeAll(async () => {
     clients = new FakeWhatsappClients();
-    app = await startTestApp({ PROVIDER_HTTP_TIMEOUT_MS: '500', MEDIA_ALLOW_PRIVATE_URLS: 'true', WHATSAPP_RECONNECT_TIMEOUT_MS: '1000' }, { whatsappClientFactory: clients.create });
+    app = await startTestApp({ PROVIDER_HTTP_TIMEOUT_MS: '500', WHATSAPP_RECONNECT_TIMEOUT_MS: '1000' }, { whatsappClientFactory: clients.create });
   });
   afterAll(async () => {
     await app?.stop();

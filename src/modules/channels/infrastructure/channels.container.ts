@@ -21,6 +21,13 @@ import { MetaWebhookUseCase } from '../application/use-cases/meta-webhook.use-ca
 import { MediaUseCases } from '../application/use-cases/media.use-cases';
 import { WhatsappSessionEvents } from '../application/use-cases/whatsapp-session-events.use-case';
 import { TwilioWebhookUseCase } from '../application/use-cases/twilio-webhook.use-case';
+import { WebhookSubscriptionUseCases } from '../application/use-cases/webhook-subscription.use-cases';
+import { WebhookDeliveryWorker } from '../application/services/webhook-delivery.worker';
+import { WebhookEventPublisher } from '../application/services/webhook-event.publisher';
+import { WebhookSubscriptionController } from './controllers/webhook-subscription.controller';
+import { PrismaWebhookDeliveryRepository } from './repositories/webhook-delivery.repository';
+import { PrismaWebhookSubscriptionRepository } from './repositories/webhook-subscription.repository';
+import { WebhookHttpSender } from './webhooks/webhook-http.sender';
 import { ChannelController } from './controllers/channel.controller';
 import { CompanyController } from './controllers/company.controller';
 import { CustomWebhookController } from './controllers/custom-webhook.controller';
@@ -66,6 +73,9 @@ export class ChannelsContainer {
   readonly companyRepository: PrismaCompanyRepository;
   readonly authSessions: AuthSessionService;
   readonly mediaStore: LocalMediaStore;
+  /** The gateway plus event webhooks: what every use case publishes to. */
+  readonly publisher: WebhookEventPublisher;
+  readonly webhookWorker: WebhookDeliveryWorker;
   readonly useCases: {
     channels: ChannelUseCases;
     channelAuth: ChannelAuthUseCases;
@@ -77,6 +87,7 @@ export class ChannelsContainer {
     media: MediaUseCases;
     customWebhooks: CustomWebhookUseCase;
     twilioWebhooks: TwilioWebhookUseCase;
+    webhookSubscriptions: WebhookSubscriptionUseCases;
   };
   readonly controllers: {
     channels: ChannelController;
@@ -87,7 +98,14 @@ export class ChannelsContainer {
     media: MediaController;
     customWebhooks: CustomWebhookController;
     twilioWebhooks: TwilioWebhookController;
+    webhookSubscriptions: WebhookSubscriptionController;
   };
+
+  /** Graceful stop of event webhooks: store the events already published, then let in-flight deliveries finish (bounded). */
+  async stopEventWebhooks(): Promise<void> {
+    await this.publisher.flush();
+    await this.webhookWorker.stop(this.config.eventWebhooks.stopDeadlineMs);
+  }
 
   /** Attaches the Socket.IO gateway (its handlers call the use cases) to the HTTP server. */
   attachGateway(server: import('node:http').Server): void {
@@ -114,6 +132,13 @@ export class ChannelsContainer {
       sendRateLimit: config.socket.sendRateLimit,
       maxPayloadBytes: config.socket.maxPayloadBytes,
     });
+    const webhookSubscriptions = new PrismaWebhookSubscriptionRepository(prisma, cipher);
+    const webhookDeliveries = new PrismaWebhookDeliveryRepository(prisma);
+    const { timeoutMs, ...workerOptions } = config.eventWebhooks;
+    this.webhookWorker = new WebhookDeliveryWorker(webhookDeliveries, webhookSubscriptions, new WebhookHttpSender({ timeoutMs, allowPrivateUrls: config.allowPrivateUrls }), workerOptions, logger);
+    // Every event pushed to agents also becomes event webhook deliveries.
+    const publisher = new WebhookEventPublisher(this.gateway, webhookDeliveries, () => this.webhookWorker.kick(), logger);
+    this.publisher = publisher;
     const factory = new ProviderFactory({
       meta: { baseUrl: config.meta.graphBaseUrl, version: config.meta.graphVersion, timeoutMs: config.providerHttpTimeoutMs },
       custom: { timeoutMs: config.providerHttpTimeoutMs, allowPrivateUrls: config.allowPrivateUrls },
@@ -133,28 +158,29 @@ export class ChannelsContainer {
       onError: (operation, err) => logger.warn({ module: 'whatsapp-web', operation, channel_id: channel.id, err }, 'WhatsApp Web event not fully handled'),
     }));
     this.providerFactory = factory;
-    this.runtime = new ChannelRuntimeService(channels, factory, this.gateway, logger);
+    this.runtime = new ChannelRuntimeService(channels, factory, publisher, logger);
     this.health = new HealthService(prisma, deps.cache, this.runtime, config.instanceId);
     this.gateway.onChannelChanged((channelId) => {
       this.runtime.refreshChannel(channelId).catch((err) => logger.error({ module: 'runtime', operation: 'refreshChannel', channel_id: channelId, err }, 'refresh failed'));
     });
 
     const qrSigner = new QrImageSigner(config.jwtSecret);
-    const sessionEvents = new WhatsappSessionEvents(channels, this.runtime, this.authSessions, qrSigner, this.gateway, logger);
+    const sessionEvents = new WhatsappSessionEvents(channels, this.runtime, this.authSessions, qrSigner, publisher, logger);
     this.runtime.setLifecycleListener((channel, event, payload) => isWhatsappWeb(channel) && (sessionEvents.handle(channel, event, payload), true));
-    const ingest = new InboundIngestUseCase(messages, this.gateway, logger);
+    const ingest = new InboundIngestUseCase(messages, publisher, logger);
     this.runtime.setIngestHandler((channel, events) => ingest.ingest(channel, events));
     this.useCases = {
-      channels: new ChannelUseCases(channels, this.companyRepository, this.runtime, this.gateway, this.gateway, { metaAppSecret: config.meta.appSecret }, logger, this.authSessions),
-      channelAuth: new ChannelAuthUseCases(channels, this.runtime, this.authSessions, qrSigner, this.gateway, sessionEvents),
+      channels: new ChannelUseCases(channels, this.companyRepository, this.runtime, publisher, this.gateway, { metaAppSecret: config.meta.appSecret }, logger, this.authSessions),
+      channelAuth: new ChannelAuthUseCases(channels, this.runtime, this.authSessions, qrSigner, publisher, sessionEvents),
       media: new MediaUseCases(channels, (channelId, file) => this.mediaStore.pathOf(channelId, file)),
-      conversations: new ConversationUseCases(conversations, channels, messages, this.companyRepository, this.gateway),
-      messages: new MessageUseCases(messages, conversations, channels, this.runtime, this.gateway, logger),
+      conversations: new ConversationUseCases(conversations, channels, messages, this.companyRepository, publisher),
+      messages: new MessageUseCases(messages, conversations, channels, this.runtime, publisher, logger),
       companies: new CompanyUseCases(this.companyRepository),
       ingest,
       metaWebhooks: new MetaWebhookUseCase(channels, ingest, { appSecret: config.meta.appSecret, verifyToken: config.meta.verifyToken }, logger),
       customWebhooks: new CustomWebhookUseCase(channels, ingest, logger),
-      twilioWebhooks: new TwilioWebhookUseCase(channels, messages, ingest, this.gateway, config.publicBaseUrl, logger),
+      webhookSubscriptions: new WebhookSubscriptionUseCases(webhookSubscriptions, webhookDeliveries, this.companyRepository, { allowPrivateUrls: config.allowPrivateUrls }),
+      twilioWebhooks: new TwilioWebhookUseCase(channels, messages, ingest, publisher, config.publicBaseUrl, logger),
     };
     this.controllers = {
       channels: new ChannelController(this.useCases.channels, this.useCases.channelAuth),
@@ -165,6 +191,7 @@ export class ChannelsContainer {
       media: new MediaController(this.useCases.media),
       customWebhooks: new CustomWebhookController(this.useCases.customWebhooks),
       twilioWebhooks: new TwilioWebhookController(this.useCases.twilioWebhooks),
+      webhookSubscriptions: new WebhookSubscriptionController(this.useCases.webhookSubscriptions),
     };
   }
 }

@@ -60,6 +60,8 @@ export class RuntimeInitializer {
     const { cache, adapter } = this.createStore();
     const container = new ChannelsContainer({ config, logger, prisma, cache, gatewayAdapter: adapter, ...this.overrides });
     const demoAdmin = config.seedDemo ? await ensureDemoTenant(prisma) : null;
+    // Pushed before the HTTP closer, so it runs after it: events of the last requests are stored, then in-flight deliveries finish.
+    this.closers.push({ name: 'event-webhooks', close: () => container.stopEventWebhooks() });
 
     const server = http.createServer(createApp(container));
     container.attachGateway(server);
@@ -71,6 +73,7 @@ export class RuntimeInitializer {
     });
     const port = (server.address() as AddressInfo).port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    container.webhookWorker.start();
     const { started, failed } = await container.runtime.initializeActiveChannels();
     logger.info({ module: 'runtime', operation: 'start', port, channels_started: started, channels_failed: failed }, 'service started');
     return { url: `http://${host}:${port}`, port, container, demoAdmin, stop: () => this.stop() };

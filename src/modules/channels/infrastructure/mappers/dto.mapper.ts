@@ -1,6 +1,6 @@
 import type { ChannelEntity } from '../../domain/entities/channel.entity';
 import type { ConversationEntity } from '../../domain/entities/conversation.entity';
-import type { AttachmentEntity, MessageEntity } from '../../domain/entities/message.entity';
+import type { AttachmentEntity, MessageEntity, MessageStatus } from '../../domain/entities/message.entity';
 import type { AgentEntity, CompanyEntity } from '../../domain/repositories/company.repository.interface';
 
 // Fields are listed on purpose: a new column (or a credential) never leaks into a response.
@@ -78,6 +78,21 @@ export function toMessageDto(m: MessageEntity) {
     error_message: m.errorMessage,
     attachments: (m.attachments ?? []).map(toAttachmentDto),
     created_at: m.createdAt,
+    updated_at: m.updatedAt,
+  };
+}
+
+/** A message's status change, as sockets and event webhooks push it. */
+export function toMessageStatusDto(m: MessageEntity, previousStatus: MessageStatus) {
+  return {
+    message_id: m.id,
+    conversation_id: m.conversationId,
+    channel_id: m.channelId,
+    external_id: m.externalId,
+    status: m.status,
+    previous_status: previousStatus,
+    error_code: m.errorCode,
+    error_message: m.errorMessage,
     updated_at: m.updatedAt,
   };
 }

@@ -5,7 +5,7 @@ import type { ConversationEntity } from '../../../domain/entities/conversation.e
 import type { MessageEntity, MessageStatus } from '../../../domain/entities/message.entity';
 import type { ClusterBus } from '../../../domain/ports/cluster-bus.port';
 import type { ChannelEvent, RealtimePublisher } from '../../../domain/ports/realtime-publisher.port';
-import { toConversationDto, toMessageDto } from '../../../infrastructure/mappers/dto.mapper';
+import { toConversationDto, toMessageDto, toMessageStatusDto } from '../../../infrastructure/mappers/dto.mapper';
 import type { ChannelUseCases } from '../../use-cases/channel.use-cases';
 import type { MessageUseCases } from '../../use-cases/message.use-cases';
 import type { HealthService } from '../health.service';
@@ -107,17 +107,7 @@ export class ChannelWebSocketGateway implements RealtimePublisher, ClusterBus {
   }
 
   messageStatus(message: MessageEntity, previousStatus: MessageStatus): void {
-    this.toCompany(message.companyId, 'message_status', {
-      message_id: message.id,
-      conversation_id: message.conversationId,
-      channel_id: message.channelId,
-      external_id: message.externalId,
-      status: message.status,
-      previous_status: previousStatus,
-      error_code: message.errorCode,
-      error_message: message.errorMessage,
-      updated_at: message.updatedAt,
-    });
+    this.toCompany(message.companyId, 'message_status', toMessageStatusDto(message, previousStatus));
   }
 
   conversationUpdated(conversation: ConversationEntity, change: string): void {
