@@ -5,3 +5,7 @@ process.env.TEST_DATABASE_URL ??= 'postgresql://postgres@127.0.0.1:5432/axi_chan
 process.env.TEST_REDIS_URL ??= 'redis://127.0.0.1:6379/15';
 process.env.JWT_SECRET = 'test-jwt-secret-0123456789abcdef';
 process.env.CREDENTIALS_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+// Outbound queue: short retry delays so retry stories finish within a test (tests that measure them set their own).
+process.env.OUTBOUND_BACKOFF_MS ??= '20';
+process.env.OUTBOUND_BACKOFF_MAX_MS ??= '200';
+process.env.OUTBOUND_POLL_MS ??= '20';

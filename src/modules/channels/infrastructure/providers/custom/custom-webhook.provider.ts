@@ -3,6 +3,7 @@ import { sign, SIGNATURE_HEADER } from '../../../../../shared/crypto/webhook-sig
 import type { ChannelEntity } from '../../../domain/entities/channel.entity';
 import { BaseProvider, ProviderSendError, type Capability, type OutboundMessage, type SendResult, type ValidatedAccount } from '../base.provider';
 import { validateCustomSettings } from './custom-settings';
+import { outcomeUnknown } from '../network-error';
 
 /** Settings shared by every custom webhook channel. */
 export interface CustomWebhookOptions {
@@ -25,7 +26,8 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 /** Provider-neutral description of a failed POST to the endpoint. */
 function describeHttpError(err: unknown): ProviderSendError {
   const e = err as AxiosError;
-  if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT') return new ProviderSendError('TIMEOUT', 'Custom endpoint did not answer in time', true);
+  // Retrying is safe even when it may have arrived: the endpoint de-duplicates on the Idempotency-Key.
+  if (outcomeUnknown(e.code)) return new ProviderSendError('TIMEOUT', 'Custom endpoint did not answer in time', true, true);
   if (e.code === 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED' || e.code === 'ERR_BAD_RESPONSE') return new ProviderSendError('INVALID_RESPONSE', 'Custom endpoint answered unusably', false);
   return new ProviderSendError('NETWORK_ERROR', `Custom endpoint unreachable: ${e.code ?? 'network error'}`, true);
 }
@@ -46,6 +48,8 @@ function answeredId(text: unknown): string | undefined {
  */
 export class CustomWebhookProvider extends BaseProvider {
   readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['send_text', 'send_media', 'webhooks']);
+  /** Every POST carries `Idempotency-Key: <our message id>`; the endpoint is documented to de-duplicate on it. */
+  override readonly idempotentSends = true;
 
   constructor(
     channel: ChannelEntity,
@@ -85,7 +89,7 @@ export class CustomWebhookProvider extends BaseProvider {
     let answer;
     try {
       answer = await axios.post(config.outboundUrl, raw, {
-        headers: { 'Content-Type': 'application/json', [SIGNATURE_HEADER]: sign(credentials.secret, Math.floor(Date.now() / 1000), raw) },
+        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': message.id, [SIGNATURE_HEADER]: sign(credentials.secret, Math.floor(Date.now() / 1000), raw) },
         timeout: this.options.timeoutMs,
         maxRedirects: 0,
         maxContentLength: MAX_ANSWER_BYTES,
