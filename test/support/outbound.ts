@@ -1,4 +1,6 @@
-import { sql } from './test-app';
+import request from 'supertest';
+import { bearer, sendMessage } from './api-helpers';
+import { sql, type TestApp } from './test-app';
 
 /** A stored message's sending outcome, as the outbound queue's worker left it. */
 export interface SettledMessage {
@@ -32,4 +34,18 @@ export async function waitForAllSettled(timeoutMs = 15_000): Promise<void> {
     if (Date.now() > until) throw new Error(`${row.n} outgoing message(s) still PENDING after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * POSTs a send (answered 201 PENDING), waits until the queue's worker settled it, and returns the
+ * response with `body.data` re-read through GET /api/channels/messages/:id: what the send ended as.
+ * For tests about what a provider did with a send; the 201 PENDING answer itself is tested apart.
+ */
+export async function sendAndSettle(app: TestApp, token: string, body: Record<string, unknown>): Promise<request.Response> {
+  const res = await sendMessage(app, token, body);
+  if (res.status !== 201) return res;
+  await waitForSettled(res.body.data.id);
+  const settled = await request(app.url).get(`/api/channels/messages/${res.body.data.id}`).set(bearer(token));
+  res.body.data = settled.body.data;
+  return res;
 }

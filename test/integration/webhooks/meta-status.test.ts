@@ -1,3 +1,4 @@
+import { waitForSettled } from '../../support/outbound';
 import request from 'supertest';
 import { fixture } from '../../support/fixtures';
 import { createMetaChannel, createTenant, postMetaFixture, postMetaWebhook, type Tenant } from '../../support/scenario';
@@ -16,7 +17,7 @@ describe('Meta status webhooks', () => {
     const [conv] = await sql('SELECT id FROM conversations');
     const res = await request(ctx.app.url).post('/api/channels/messages').set('Authorization', `Bearer ${tenant.agentToken}`).send({ conversation_id: conv.id, message: 'Claro, te ayudo' });
     expect(res.status).toBe(201);
-    expect(res.body.data).toMatchObject({ status: 'SENT', external_id: 'wamid.FIXTURE.OUT.1' });
+    expect(await waitForSettled(res.body.data.id)).toMatchObject({ status: 'SENT', external_id: 'wamid.FIXTURE.OUT.1' });
     return res.body.data.id;
   }
 
