@@ -94,9 +94,9 @@ describe.each(BACKENDS)('outbound queue on %s', (_name, redisUrl) => {
     for (const id of ids) expect((await waitForSettled(id, 15_000)).status).toBe('SENT');
     const times = graph.sends().map((s) => s.at).sort((a, b) => a - b);
     expect(times).toHaveLength(15);
-    // Token bucket: any run of sends from i to j fits burst + rate * elapsed (20 ms for timer slack).
+    // Token bucket: any run of sends from i to j fits burst + rate * elapsed (250 ms for the delay between the grant and the request reaching the fake on a busy machine).
     for (let i = 0; i < times.length; i++) {
-      for (let j = i; j < times.length; j++) expect(j - i + 1).toBeLessThanOrEqual(RATE + Math.floor((RATE * (times[j] - times[i] + 20)) / 1000));
+      for (let j = i; j < times.length; j++) expect(j - i + 1).toBeLessThanOrEqual(RATE + Math.floor((RATE * (times[j] - times[i] + 250)) / 1000));
     }
     expect(times[14] - times[0]).toBeGreaterThanOrEqual(1700);
   });

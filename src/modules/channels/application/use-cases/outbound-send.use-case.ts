@@ -41,13 +41,15 @@ export class OutboundSendUseCase {
     if (!channel?.isActive) return this.finish(message, { status: 'FAILED', errorCode: 'CHANNEL_INACTIVE', errorMessage: 'Channel is not active' });
     const provider = await this.runtime.getProvider(channel);
     if (job.wasSending && !provider.idempotentSends) return this.unconfirmed(message, 'An earlier attempt was interrupted after reaching the provider');
+    // Marked before the token is taken so that nothing slow stands between the grant and the call;
+    // a run that only waits clears the mark again (the queue resets it with the retry).
+    await control.markSending();
     const rate = this.rateOf(channel);
     const rateWait = await this.limiter.take(`outbound:${channel.id}`, rate, Math.max(1, Math.ceil(rate)));
     if (rateWait > 0) return wait(rateWait);
     const circuitWait = this.breakers.admit(channel.id);
     if (circuitWait > 0) return wait(circuitWait);
 
-    await control.markSending();
     const started = Date.now();
     const attempt = job.attempts + 1;
     try {
