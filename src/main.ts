@@ -48,7 +48,8 @@ async function main(): Promise<void> {
     const deadline = setTimeout(() => {
       logger.error({ module: 'runtime', operation: 'stop' }, 'shutdown deadline passed, exiting');
       process.exit(1);
-    }, 15_000);
+      // The outbound queue drains for up to SHUTDOWN_DEADLINE_MS; the rest of the stop gets 5 s more.
+    }, config.shutdownDeadlineMs + 5_000);
     deadline.unref();
     service.stop().then(
       () => process.exit(0),

@@ -75,6 +75,30 @@ export interface Config {
     /** Largest Socket.IO frame accepted; bigger ones close only the sender's connection. */
     maxPayloadBytes: number;
   };
+  /** The outbound queue (issue 6): retries, per-channel rate limits and circuit breaker. */
+  outbound: OutboundConfig;
+  /** How long SIGTERM waits for in-flight sends before the process exits. */
+  shutdownDeadlineMs: number;
+}
+
+/** Settings of the outbound queue and its worker. */
+export interface OutboundConfig {
+  /** Provider attempts per message, the first included. */
+  maxAttempts: number;
+  /** First retry delay; doubles each attempt (with jitter) up to backoffMaxMs. */
+  backoffMs: number;
+  backoffMaxMs: number;
+  /** Sends running at once per instance. */
+  concurrency: number;
+  /** How long a worker holds a job before another may take it (renewed while it runs). */
+  lockMs: number;
+  /** Database queue: how often an idle worker looks for due jobs. */
+  pollMs: number;
+  /** Sends per second per channel (burst: one second's worth). */
+  rates: { meta: number; twilioWhatsapp: number; default: number };
+  /** Consecutive retryable failures that open a channel's circuit, and the cool-down before a probe. */
+  breakerThreshold: number;
+  breakerCooldownMs: number;
 }
 
 const schema = Joi.object({
@@ -118,6 +142,18 @@ const schema = Joi.object({
   SOCKET_SEND_RATE: Joi.number().min(0.1).max(10000).default(10),
   SOCKET_SEND_BURST: Joi.number().integer().min(1).max(100000).default(20),
   SOCKET_MAX_PAYLOAD_BYTES: Joi.number().integer().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+  OUTBOUND_MAX_ATTEMPTS: Joi.number().integer().min(1).max(100).default(5),
+  OUTBOUND_BACKOFF_MS: Joi.number().integer().min(1).max(3600000).default(1000),
+  OUTBOUND_BACKOFF_MAX_MS: Joi.number().integer().min(1).max(86400000).default(60000),
+  OUTBOUND_CONCURRENCY: Joi.number().integer().min(1).max(1000).default(10),
+  OUTBOUND_LOCK_MS: Joi.number().integer().min(1000).max(600000).default(30000),
+  OUTBOUND_POLL_MS: Joi.number().integer().min(10).max(60000).default(250),
+  OUTBOUND_RATE_META: Joi.number().min(0.1).max(10000).default(80),
+  OUTBOUND_RATE_TWILIO_WHATSAPP: Joi.number().min(0.1).max(10000).default(10),
+  OUTBOUND_RATE_DEFAULT: Joi.number().min(0.1).max(10000).default(20),
+  OUTBOUND_BREAKER_THRESHOLD: Joi.number().integer().min(1).max(1000).default(5),
+  OUTBOUND_BREAKER_COOLDOWN_MS: Joi.number().integer().min(10).max(3600000).default(30000),
+  SHUTDOWN_DEADLINE_MS: Joi.number().integer().min(0).max(600000).default(10000),
 }).unknown(true);
 
 /** Thrown when the environment is invalid; main prints it and exits 1. */
@@ -185,5 +221,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sendRateLimit: { perSecond: v.SOCKET_SEND_RATE, burst: v.SOCKET_SEND_BURST },
       maxPayloadBytes: v.SOCKET_MAX_PAYLOAD_BYTES,
     },
+    outbound: {
+      maxAttempts: v.OUTBOUND_MAX_ATTEMPTS,
+      backoffMs: v.OUTBOUND_BACKOFF_MS,
+      backoffMaxMs: v.OUTBOUND_BACKOFF_MAX_MS,
+      concurrency: v.OUTBOUND_CONCURRENCY,
+      lockMs: v.OUTBOUND_LOCK_MS,
+      pollMs: v.OUTBOUND_POLL_MS,
+      rates: { meta: v.OUTBOUND_RATE_META, twilioWhatsapp: v.OUTBOUND_RATE_TWILIO_WHATSAPP, default: v.OUTBOUND_RATE_DEFAULT },
+      breakerThreshold: v.OUTBOUND_BREAKER_THRESHOLD,
+      breakerCooldownMs: v.OUTBOUND_BREAKER_COOLDOWN_MS,
+    },
+    shutdownDeadlineMs: v.SHUTDOWN_DEADLINE_MS,
   };
 }

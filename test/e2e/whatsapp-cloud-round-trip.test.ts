@@ -47,7 +47,14 @@ describe('end to end: a WhatsApp Cloud API conversation through the real server 
 
     const reply = await request(svc.baseUrl).post('/api/channels/messages').set(auth).send({ conversation_id: incoming.conversation.id, message: 'Hola Maria, ya lo reviso' });
     expect(reply.status).toBe(201);
-    expect(reply.body.data).toMatchObject({ status: 'SENT', external_id: 'wamid.FIXTURE.OUT.1', direction: 'outgoing' });
+    expect(reply.body.data).toMatchObject({ status: 'PENDING', direction: 'outgoing' });
+    // The embedded database queue sends it; the API shows the result.
+    let stored = reply.body.data;
+    for (const until = Date.now() + 10_000; stored.status === 'PENDING' && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 50));
+      stored = (await request(svc.baseUrl).get(`/api/channels/messages/${reply.body.data.id}`).set(auth)).body.data;
+    }
+    expect(stored).toMatchObject({ status: 'SENT', external_id: 'wamid.FIXTURE.OUT.1', direction: 'outgoing' });
     expect(graph.sends()).toHaveLength(1);
     const sent = graph.sends()[0];
     expect(sent.path).toBe(`/v21.0/${graph.phoneNumberId}/messages`);
@@ -63,7 +70,7 @@ describe('end to end: a WhatsApp Cloud API conversation through the real server 
 
     const message = await request(svc.baseUrl).get(`/api/channels/messages/${reply.body.data.id}`).set(auth);
     expect(message.body.data.status).toBe('READ');
-    // The API answer already said SENT, so the sent webhook changes nothing; delivered and read are pushed.
+    // The worker already stored SENT, so the sent webhook changes nothing; delivered and read are pushed.
     expect(statuses.map((s) => s.status)).toEqual(['SENT', 'DELIVERED', 'READ']);
     expect(await stopService(svc.child)).toBe(0);
     expect(svc.output()).not.toContain(graph.validToken);

@@ -1,3 +1,4 @@
+import { waitForSettled } from '../support/outbound';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Router } from 'express';
@@ -379,15 +380,18 @@ describe('OpenAPI conformance (openapi.yaml vs the running app)', () => {
 
       const sent = spec.assert(await api().post('/api/channels/messages').set(auth(tenant.agentToken)).send({ conversation_id: conversationId, message: 'Hola Maria', metadata: { ticket: 7 } }));
       expect(sent.status).toBe(201);
-      expect(sent.body.data).toMatchObject({ status: 'SENT', direction: 'outgoing', content_type: 'text' });
+      expect(sent.body.data).toMatchObject({ status: 'PENDING', direction: 'outgoing', content_type: 'text' });
+      expect((await waitForSettled(sent.body.data.id)).status).toBe('SENT');
 
       const toRecipient = spec.assert(await api().post('/api/channels/messages').set(auth()).send({ channel_id: channel.id, to: '+1 555 000 0002', message: 'Hola' }));
       expect(toRecipient.status).toBe(201);
+      await waitForSettled(toRecipient.body.data.id);
 
       graph.sendErrors.push({ status: 400, code: 131026, message: 'Message undeliverable' });
       const failed = spec.assert(await api().post('/api/channels/messages').set(auth()).send({ conversation_id: conversationId, message: 'fails' }));
       expect(failed.status).toBe(201);
-      expect(failed.body.data).toMatchObject({ status: 'FAILED', error_code: '131026' });
+      expect(failed.body.data).toMatchObject({ status: 'PENDING' });
+      expect(await waitForSettled(failed.body.data.id)).toMatchObject({ status: 'FAILED', error_code: '131026' });
 
       const got = spec.assert(await api().get(`/api/channels/messages/${sent.body.data.id}`).set(auth(tenant.agentToken)));
       expect(got.status).toBe(200);

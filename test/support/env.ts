@@ -11,3 +11,7 @@ process.env.RATE_LIMIT_REST_PER_MIN ??= '100000';
 process.env.RATE_LIMIT_WEBHOOK_PER_SEC ??= '100000';
 // Provider fakes and receivers listen on 127.0.0.1; the SSRF guard is tested with it switched off.
 process.env.ALLOW_PRIVATE_URLS ??= 'true';
+// Outbound queue: short retry delays so retry stories finish within a test (tests that measure them set their own).
+process.env.OUTBOUND_BACKOFF_MS ??= '20';
+process.env.OUTBOUND_BACKOFF_MAX_MS ??= '200';
+process.env.OUTBOUND_POLL_MS ??= '20';

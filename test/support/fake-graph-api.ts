@@ -8,6 +8,8 @@ export interface RecordedRequest {
   path: string;
   headers: http.IncomingHttpHeaders;
   body: any;
+  /** When the fake received it (ms since epoch), for rate checks. */
+  at: number;
 }
 
 /** A Graph API error the fake answers the next sends with. */
@@ -53,7 +55,7 @@ export class FakeGraphApi extends LocalHttpFake {
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
       const url = new URL(req.url ?? '/', 'http://fake');
-      this.requests.push({ method: req.method ?? '', path: url.pathname, headers: req.headers, body: text ? JSON.parse(text) : undefined });
+      this.requests.push({ method: req.method ?? '', path: url.pathname, headers: req.headers, body: text ? JSON.parse(text) : undefined, at: Date.now() });
       const send = (status: number, body: Buffer | object) => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(Buffer.isBuffer(body) ? body : JSON.stringify(body));

@@ -1,3 +1,4 @@
+import { waitForSettled } from '../../support/outbound';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { bearer, createConversation, expectErrorEnvelope, tableCounts } from '../../support/api-helpers';
@@ -153,6 +154,7 @@ describe('API authentication and RBAC', () => {
       const conversation = await createConversation(ctx.app, tenant.adminToken, { channel_id: channel.id, external_id: '15557770123' });
       const sent = await request(ctx.app.url).post('/api/channels/messages').set(bearer(tenant.agentToken)).send({ conversation_id: conversation.id, message: 'Hola' });
       expect(sent.status).toBe(201);
+      expect((await waitForSettled(sent.body.data.id)).status).toBe('SENT');
       const res = await request(ctx.app.url).put(`/api/channels/messages/${sent.body.data.id}/status`).set(bearer(tenant.agentToken)).send({ status: 'DELIVERED' });
       expectErrorEnvelope(res, 403);
       expect(await sql('SELECT status FROM messages WHERE id = $1', [sent.body.data.id])).toEqual([{ status: 'SENT' }]);

@@ -1,3 +1,4 @@
+import { sendAndSettle } from '../../support/outbound';
 import request from 'supertest';
 import { bearer, createConversation, errorFields, expectErrorEnvelope, metaTextWebhook, sendMessage, tableCounts } from '../../support/api-helpers';
 import { createMetaChannel, createTenant, postMetaWebhook, type Tenant } from '../../support/scenario';
@@ -307,7 +308,7 @@ describe('Conversations API', () => {
         expect(res.status).toBe(200);
       }
       const [conversation] = await sql<{ id: string }>('SELECT id FROM conversations');
-      const sent = await sendMessage(ctx.app, tenant.adminToken, { conversation_id: conversation.id, message: 'reply' });
+      const sent = await sendAndSettle(ctx.app, tenant.adminToken, { conversation_id: conversation.id, message: 'reply' });
       expect(sent.status).toBe(201);
       return { conversationId: conversation.id, replyId: sent.body.data.id as string };
     }

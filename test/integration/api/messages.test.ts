@@ -3,6 +3,7 @@ import { bearer, createConversation, errorFields, expectErrorEnvelope, sendMessa
 import { createMetaChannel, createTenant, postMetaFixture, type Tenant } from '../../support/scenario';
 import { useAppWithGraph } from '../../support/suite';
 import { sql } from '../../support/test-app';
+import { waitForAllSettled, waitForSettled } from '../../support/outbound';
 
 const CUSTOMER = '15557770123';
 
@@ -25,7 +26,7 @@ describe('Messages API', () => {
   }
 
   describe('send', () => {
-    it('when a text is sent into a conversation, then 201 SENT with the provider id, stored, and exactly one Graph call with the documented request', async () => {
+    it('when a text is sent into a conversation, then 201 PENDING as stored, then the queue sends it: SENT with the provider id, and exactly one Graph call with the documented request', async () => {
       const conversation = await openConversation();
       const text = 'Hola Maria, ya revisamos tu pedido';
       const res = await sendMessage(ctx.app, tenant.agentToken, { conversation_id: conversation.id, message: text, metadata: { ticket: 'T-1' } });
@@ -41,14 +42,15 @@ describe('Messages API', () => {
           to: CUSTOMER,
           message: text,
           direction: 'outgoing',
-          status: 'SENT',
+          status: 'PENDING',
           content_type: 'text',
-          external_id: 'wamid.FIXTURE.OUT.1',
+          external_id: null,
           error_code: null,
           error_message: null,
           metadata: { ticket: 'T-1', sent_by: String(tenant.agentId) },
         },
       });
+      expect((await waitForSettled(res.body.data.id)).status).toBe('SENT');
 
       const sends = ctx.graph.sends();
       expect(sends).toHaveLength(1);
@@ -67,7 +69,8 @@ describe('Messages API', () => {
     it('when sent by channel_id and to with no open conversation, then a conversation is opened for the recipient and the text goes to the normalised number', async () => {
       const res = await sendMessage(ctx.app, tenant.adminToken, { channel_id: channel.id, to: '+1 (555) 777-0123', message: 'Hola' });
       expect(res.status).toBe(201);
-      expect(res.body.data).toMatchObject({ status: 'SENT', to: CUSTOMER, channel_id: channel.id });
+      expect(res.body.data).toMatchObject({ status: 'PENDING', to: CUSTOMER, channel_id: channel.id });
+      expect((await waitForSettled(res.body.data.id)).status).toBe('SENT');
       const conversations = await sql('SELECT id, status, external_id, company_id, channel_id FROM conversations');
       expect(conversations).toEqual([{ id: res.body.data.conversation_id, status: 'open', external_id: CUSTOMER, company_id: tenant.companyId, channel_id: channel.id }]);
       expect(ctx.graph.sends().map((s) => s.body.to)).toEqual([CUSTOMER]);
@@ -93,16 +96,15 @@ describe('Messages API', () => {
 
     it.each([
       [400, 131047, 'Re-engagement message'],
-      [400, 130429, 'Rate limit hit'],
-    ])('when the Graph API answers %i with code %i, then 201 with status FAILED, the code and reason returned and stored', async (status, code, reason) => {
+      [400, 131026, 'Message undeliverable'],
+    ])('when the Graph API answers %i with the permanent code %i, then 201 PENDING, then FAILED at once with the code and reason stored', async (status, code, reason) => {
       const conversation = await openConversation();
       ctx.graph.sendErrors.push({ status, code, message: reason });
       const res = await sendMessage(ctx.app, tenant.adminToken, { conversation_id: conversation.id, message: 'Hola' });
       expect(res.status).toBe(201);
       expect(res.body.success).toBe(true);
-      expect(res.body.data).toMatchObject({ status: 'FAILED', error_code: String(code), error_message: expect.stringContaining(reason), external_id: null });
-      expect(res.body.message).toContain(String(code));
-      expect(res.body.message).toContain(reason);
+      expect(res.body.data).toMatchObject({ status: 'PENDING', error_code: null, external_id: null });
+      expect(await waitForSettled(res.body.data.id)).toMatchObject({ status: 'FAILED', error_code: String(code), error_message: expect.stringContaining(reason), external_id: null });
       expect(ctx.graph.sends()).toHaveLength(1);
       expect(await sql(`SELECT status, error_code, error_message, external_id FROM messages WHERE direction = 'outgoing'`)).toEqual([
         { status: 'FAILED', error_code: String(code), error_message: expect.stringContaining(reason), external_id: null },
@@ -112,9 +114,10 @@ describe('Messages API', () => {
     it('when a send failed, then the next send in the same conversation still goes out', async () => {
       const conversation = await openConversation();
       ctx.graph.sendErrors.push({ status: 400, code: 131047, message: 'Re-engagement message' });
-      expect((await sendMessage(ctx.app, tenant.adminToken, { conversation_id: conversation.id, message: 'one' })).body.data.status).toBe('FAILED');
+      const first = await sendMessage(ctx.app, tenant.adminToken, { conversation_id: conversation.id, message: 'one' });
+      expect((await waitForSettled(first.body.data.id)).status).toBe('FAILED');
       const second = await sendMessage(ctx.app, tenant.adminToken, { conversation_id: conversation.id, message: 'two' });
-      expect(second.body.data.status).toBe('SENT');
+      expect((await waitForSettled(second.body.data.id)).status).toBe('SENT');
       expect(await sql(`SELECT message, status FROM messages WHERE direction = 'outgoing' ORDER BY created_at`)).toEqual([
         { message: 'one', status: 'FAILED' },
         { message: 'two', status: 'SENT' },
@@ -147,6 +150,7 @@ describe('Messages API', () => {
       const conversations = await sql(`SELECT id FROM conversations WHERE external_id = '15550002222'`);
       expect(conversations).toHaveLength(1);
       expect(new Set(results.map((r) => r.body.data.conversation_id))).toEqual(new Set([conversations[0].id]));
+      await waitForAllSettled();
       expect(ctx.graph.sends()).toHaveLength(6);
     });
 
@@ -194,6 +198,7 @@ describe('Messages API', () => {
       const conversation = await openConversation();
       const res = await sendMessage(ctx.app, tenant.adminToken, { conversation_id: conversation.id, message: 'a'.repeat(4096) });
       expect(res.status).toBe(201);
+      expect((await waitForSettled(res.body.data.id)).status).toBe('SENT');
       expect(ctx.graph.sends()[0].body.text.body).toHaveLength(4096);
     });
 
@@ -202,7 +207,8 @@ describe('Messages API', () => {
       const url = 'https://cdn.example.com/factura.jpg';
       const res = await sendMessage(ctx.app, tenant.agentToken, { conversation_id: conversation.id, content_type: 'image', message: 'Tu factura', attachments: [{ url, mime_type: 'image/jpeg' }] });
       expect(res.status).toBe(201);
-      expect(res.body.data).toMatchObject({ content_type: 'image', message: 'Tu factura', status: 'SENT', attachments: [expect.objectContaining({ type: 'image', url, mime_type: 'image/jpeg', caption: 'Tu factura' })] });
+      expect(res.body.data).toMatchObject({ content_type: 'image', message: 'Tu factura', status: 'PENDING', attachments: [expect.objectContaining({ type: 'image', url, mime_type: 'image/jpeg', caption: 'Tu factura' })] });
+      expect((await waitForSettled(res.body.data.id)).status).toBe('SENT');
       expect(ctx.graph.sends().map((s) => s.body)).toEqual([{ messaging_product: 'whatsapp', recipient_type: 'individual', to: CUSTOMER, type: 'image', image: { link: url, caption: 'Tu factura' } }]);
       expect(await sql(`SELECT type, url, mime_type FROM attachments`)).toEqual([{ type: 'image', url, mime_type: 'image/jpeg' }]);
     });
@@ -211,6 +217,7 @@ describe('Messages API', () => {
       const conversation = await openConversation();
       const res = await sendMessage(ctx.app, tenant.agentToken, { conversation_id: conversation.id, content_type: 'document', attachments: [{ url: 'https://cdn.example.com/a.pdf', mime_type: 'application/pdf', filename: 'a.pdf' }] });
       expect(res.status).toBe(201);
+      expect((await waitForSettled(res.body.data.id)).status).toBe('SENT');
       expect(ctx.graph.sends()[0].body).toMatchObject({ type: 'document', document: { link: 'https://cdn.example.com/a.pdf', filename: 'a.pdf' } });
       expect(ctx.graph.sends()[0].body.document.caption).toBeUndefined();
     });
@@ -254,6 +261,7 @@ describe('Messages API', () => {
       const res = await sendMessage(ctx.app, tenant.adminToken, { conversation_id: conversation.id, message: 'Hola' });
       expect(res.status).toBe(201);
       sentId = res.body.data.id;
+      expect((await waitForSettled(sentId)).status).toBe('SENT');
     });
     const putStatus = (id: string, status: string) => request(ctx.app.url).put(`/api/channels/messages/${id}/status`).set(admin()).send({ status });
     const stored = async (id: string) => (await sql('SELECT status, updated_at FROM messages WHERE id = $1', [id]))[0];

@@ -1,3 +1,4 @@
+import { waitForAllSettled, waitForSettled } from '../../support/outbound';
 import request from 'supertest';
 import { fixtureJson } from '../../support/fixtures';
 import { bearer, sendMessage, tableCounts } from '../../support/api-helpers';
@@ -37,7 +38,7 @@ describe('/message send_message', () => {
   const outgoing = () => sql<any>(`SELECT * FROM messages WHERE direction = 'outgoing' ORDER BY created_at`);
 
   describe('sending', () => {
-    it('when an agent sends with a conversationId, then it gets message_sent and the ack, the Graph API got the text, and the stored row is SENT like a REST send', async () => {
+    it('when an agent sends with a conversationId, then it gets message_sent and the ack (PENDING), the queue sends the text to the Graph API, and the stored row ends SENT like a REST send', async () => {
       const socket = await socketOf(a.agentToken);
       const event = nextEvent(socket, 'message_sent');
       const ack = await emitWithAck(socket, 'send_message', [{ channelId: metaA.id, conversationId: convA.id, message: 'Hola desde el socket' }]);
@@ -50,18 +51,19 @@ describe('/message send_message', () => {
             company_id: a.companyId,
             message: 'Hola desde el socket',
             direction: 'outgoing',
-            status: 'SENT',
-            external_id: fixtureJson('meta/send-message-response.json').messages[0].id,
+            status: 'PENDING',
             to: '15557770123',
           },
         },
       });
       expect(await event).toEqual(ack.data);
+      expect(await waitForSettled(ack.data.message.id)).toMatchObject({ status: 'SENT', external_id: fixtureJson('meta/send-message-response.json').messages[0].id });
       expect(ctx.graph.sends()).toHaveLength(1);
       expect(ctx.graph.sends()[0].body).toMatchObject({ messaging_product: 'whatsapp', to: '15557770123', type: 'text', text: { body: 'Hola desde el socket' } });
 
       const rest = await sendMessage(ctx.app, a.agentToken, { conversation_id: convA.id, message: 'Hola desde REST' });
       expect(rest.status).toBe(201);
+      await waitForSettled(rest.body.data.id);
       const rows = await outgoing();
       expect(rows).toHaveLength(2);
       const [bySocket, byRest] = rows;
@@ -90,7 +92,8 @@ describe('/message send_message', () => {
       const colleague = new EventLog(await socketOf(a.adminToken));
       const stranger = new EventLog(await socketOf(b.adminToken));
       const ack = await emitWithAck(socket, 'send_message', [{ channelId: metaA.id, recipient: '+1 555 777 0999', message: 'Nuevo contacto' }]);
-      expect(ack).toMatchObject({ success: true, data: { message: { status: 'SENT', to: '15557770999' } } });
+      expect(ack).toMatchObject({ success: true, data: { message: { status: 'PENDING', to: '15557770999' } } });
+      expect((await waitForSettled(ack.data.message.id)).status).toBe('SENT');
       const [conversation] = await sql('SELECT * FROM conversations WHERE external_id = $1', ['15557770999']);
       expect(conversation).toMatchObject({ channel_id: metaA.id, company_id: a.companyId, status: 'open' });
       expect(ack.data.message.conversation_id).toBe(conversation.id);
@@ -109,26 +112,22 @@ describe('/message send_message', () => {
     it('when an agent sends through a scripted (CUSTOM WEBCHAT) channel with a recipient, then that provider sends it', async () => {
       const socket = await socketOf(a.agentToken);
       const ack = await emitWithAck(socket, 'send_message', [{ channelId: webA.id, recipient: 'visitor-7', message: 'Hola visitante' }]);
-      expect(ack).toMatchObject({ success: true, data: { message: { status: 'SENT', to: 'visitor-7', channel_id: webA.id } } });
+      expect(ack).toMatchObject({ success: true, data: { message: { status: 'PENDING', to: 'visitor-7', channel_id: webA.id } } });
+      expect((await waitForSettled(ack.data.message.id)).status).toBe('SENT');
       expect(ctx.scripted.get(webA.id).sent.map((m) => [m.to, m.text])).toEqual([['visitor-7', 'Hola visitante']]);
       expect(ctx.graph.sends()).toEqual([]);
     });
 
-    it('when the Graph API refuses the send, then the socket gets message_error with the provider\'s code and the stored FAILED message', async () => {
+    it('when the Graph API refuses the send, then the ack says queued and message_status reports FAILED with the provider\'s code, as stored', async () => {
       ctx.graph.sendErrors.push({ status: 400, code: 131047, message: 'Re-engagement message' });
       const socket = await socketOf(a.agentToken);
-      const event = nextEvent(socket, 'message_error');
+      const event = nextEvent(socket, 'message_status');
       const ack = await emitWithAck(socket, 'send_message', [{ channelId: metaA.id, conversationId: convA.id, message: 'Fuera de ventana' }]);
-      const error = await event;
-      expect(error).toMatchObject({
-        code: '131047',
-        message: expect.stringMatching(/Re-engagement message/),
-        event: 'send_message',
-        data: { status: 'FAILED', error_code: '131047', message: 'Fuera de ventana', conversation_id: convA.id },
-      });
-      expect(ack).toMatchObject({ success: false, code: '131047', error: error.message });
+      expect(ack).toMatchObject({ success: true, data: { message: { status: 'PENDING' } } });
+      const status = await event;
+      expect(status).toMatchObject({ message_id: ack.data.message.id, status: 'FAILED', previous_status: 'PENDING', error_code: '131047', conversation_id: convA.id });
       const [row] = await outgoing();
-      expect(row).toMatchObject({ id: error.data.id, status: 'FAILED', error_code: '131047' });
+      expect(row).toMatchObject({ id: ack.data.message.id, status: 'FAILED', error_code: '131047', error_message: expect.stringMatching(/Re-engagement message/) });
       expect(socket.connected).toBe(true);
     });
 
@@ -274,6 +273,7 @@ describe('/message send_message', () => {
       await ctx.scripted.get(chB.id).pushInbound({ from: 'visitor-b2' });
       const sentByA = await emitWithAck(bystanderA, 'send_message', [{ channelId: metaA.id, conversationId: convA.id, message: 'after the big one' }]);
       expect(sentByA).toMatchObject({ success: true });
+      await waitForAllSettled();
       await waitFor(() => logB.of('message_received').length === 1, 3000, 'B still receives');
       expect(logA.names()).toEqual(expect.arrayContaining(['message_created', 'message_status']));
       expect(bystanderDisconnects).toBe(0);
@@ -318,6 +318,7 @@ describe('/message send_message', () => {
       expect(floodErrors.of('message_error').every((e) => e.code === 'RATE_LIMITED')).toBe(true);
 
       expect(neighbourResults.map((r) => r.success)).toEqual([true, true, true]);
+      await waitForAllSettled(30_000);
       const texts = ctx.graph.sends().map((r) => r.body.text.body as string);
       expect(texts.filter((t) => t.startsWith('flood'))).toHaveLength(accepted);
       expect(texts.filter((t) => t.startsWith('neighbour')).sort()).toEqual(['neighbour 0', 'neighbour 1', 'neighbour 2']);
@@ -333,6 +334,7 @@ describe('/message send_message', () => {
       const elapsedS = (Date.now() - started) / 1000;
       const accepted = results.filter((r) => r.success).length;
       expect(accepted).toBeLessThanOrEqual(BURST + Math.ceil(RATE * elapsedS) + 1);
+      await waitForAllSettled(30_000);
       expect(ctx.graph.sends().length - before).toBe(accepted);
     });
 

@@ -1,3 +1,4 @@
+import { sendAndSettle } from '../../support/outbound';
 import request from 'supertest';
 import { bearer, sendMessage } from '../../support/api-helpers';
 import { createCustomChannel, postCustom } from '../../support/custom-webhooks';
@@ -29,7 +30,7 @@ describe('custom channel secrets never reach the logs', () => {
     expect((await postCustom(app, channel.id, { id: 'm2', from: 'v1', text: 'hola' }, { secret: 'forged-secret-0123456789' })).status).toBe(401);
     expect((await postCustom(app, channel.id, { id: 'm3', from: 'v1', text: 'hola' }, { timestamp: 1 })).status).toBe(401);
     endpoint.replies.push({ status: 500, body: {} }, { status: 200, body: {}, delayMs: 1000 });
-    for (let i = 0; i < 3; i++) await sendMessage(app, tenant.agentToken, { channel_id: channel.id, to: 'v1', message: `try ${i}` });
+    for (let i = 0; i < 3; i++) await sendAndSettle(app, tenant.agentToken, { channel_id: channel.id, to: 'v1', message: `try ${i}` });
     const rotated = await request(app.url).put(`/api/channels/${channel.id}`).set(bearer(tenant.adminToken)).send({ credentials: { secret: `${CUSTOM_SECRET}-rotated` } });
     expect(rotated.status).toBe(200);
 

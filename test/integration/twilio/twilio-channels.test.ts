@@ -1,3 +1,4 @@
+import { sendAndSettle } from '../../support/outbound';
 import request from 'supertest';
 import { bearer, errorFields, expectErrorEnvelope, sendMessage, tableCounts } from '../../support/api-helpers';
 import { freePort } from '../../support/ports';
@@ -96,14 +97,14 @@ describe('Twilio channels: credentials checked with Twilio, then sending', () =>
       const channel = await createTwilioChannel(ctx.app, ctx.twilio, tenant);
       const res = await request(ctx.app.url).put(`/api/channels/${channel.id}`).set(bearer(tenant.adminToken)).send({ credentials: { authToken: 'another-wrong-token-123' } });
       expectErrorEnvelope(res, 400, 'PROVIDER_REJECTED');
-      expect((await sendMessage(ctx.app, tenant.adminToken, { channel_id: channel.id, to: '+15557770456', message: 'still works' })).body.data.status).toBe('SENT');
+      expect((await sendAndSettle(ctx.app, tenant.adminToken, { channel_id: channel.id, to: '+15557770456', message: 'still works' })).body.data.status).toBe('SENT');
     });
   });
 
   describe('sending', () => {
     it('when an agent replies on SMS, then Twilio gets From, To, Body and the status callback, and the SID is the external_id', async () => {
       const channel = await createTwilioChannel(ctx.app, ctx.twilio, tenant);
-      const res = await sendMessage(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '+1 (555) 777-0456', message: 'Your order is on its way' });
+      const res = await sendAndSettle(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '+1 (555) 777-0456', message: 'Your order is on its way' });
       expect(res.status).toBe(201);
       expect(res.body.data).toMatchObject({ status: 'SENT', external_id: 'SM22222222222222222222222222222222', to: '+15557770456', from: TWILIO_NUMBER });
       expect(ctx.twilio.sends()).toEqual([{
@@ -117,7 +118,7 @@ describe('Twilio channels: credentials checked with Twilio, then sending', () =>
 
     it('when the channel is WhatsApp, then To and From carry the whatsapp: prefix and the conversation is keyed by the digits', async () => {
       const channel = await createTwilioChannel(ctx.app, ctx.twilio, tenant, { type: 'WHATSAPP' });
-      const res = await sendMessage(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '+15557770456', message: 'Hola' });
+      const res = await sendAndSettle(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '+15557770456', message: 'Hola' });
       expect(res.body.data.status).toBe('SENT');
       expect(ctx.twilio.sends()[0]).toMatchObject({ To: 'whatsapp:+15557770456', From: `whatsapp:${TWILIO_NUMBER}` });
       expect(await sql('SELECT external_id FROM conversations')).toEqual([{ external_id: '15557770456' }]);
@@ -126,7 +127,7 @@ describe('Twilio channels: credentials checked with Twilio, then sending', () =>
     it('when a Messaging Service is configured, then it is used instead of From', async () => {
       const messagingServiceSid = 'MG33333333333333333333333333333333';
       const channel = await createTwilioChannel(ctx.app, ctx.twilio, tenant, { credentials: { accountSid: ctx.twilio.accountSid, authToken: ctx.twilio.authToken, messagingServiceSid } });
-      await sendMessage(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '+15557770456', message: 'Hi' });
+      await sendAndSettle(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '+15557770456', message: 'Hi' });
       const [sent] = ctx.twilio.sends();
       expect(sent.MessagingServiceSid).toBe(messagingServiceSid);
       expect(sent.From).toBeUndefined();
@@ -138,7 +139,7 @@ describe('Twilio channels: credentials checked with Twilio, then sending', () =>
         { url: 'https://cdn.example.com/a.jpg', mime_type: 'image/jpeg' },
         { url: 'https://cdn.example.com/b.jpg', mime_type: 'image/jpeg' },
       ];
-      const res = await sendMessage(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '+15557770456', message: 'receipts', content_type: 'image', attachments });
+      const res = await sendAndSettle(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '+15557770456', message: 'receipts', content_type: 'image', attachments });
       expect(res.body.data.status).toBe('SENT');
       const [req] = ctx.twilio.requests.filter((r) => r.method === 'POST');
       expect(req.form.MediaUrl).toEqual(['https://cdn.example.com/a.jpg', 'https://cdn.example.com/b.jpg']);
@@ -148,7 +149,7 @@ describe('Twilio channels: credentials checked with Twilio, then sending', () =>
     it('when a WhatsApp message carries two media items, then it is FAILED TOO_MANY_ATTACHMENTS and Twilio is not called', async () => {
       const channel = await createTwilioChannel(ctx.app, ctx.twilio, tenant, { type: 'WHATSAPP' });
       const attachments = [{ url: 'https://cdn.example.com/a.jpg', mime_type: 'image/jpeg' }, { url: 'https://cdn.example.com/b.jpg', mime_type: 'image/jpeg' }];
-      const res = await sendMessage(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '15557770456', message: '', content_type: 'image', attachments });
+      const res = await sendAndSettle(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '15557770456', message: '', content_type: 'image', attachments });
       expect(res.body.data).toMatchObject({ status: 'FAILED', error_code: 'TOO_MANY_ATTACHMENTS' });
       expect(ctx.twilio.sends()).toEqual([]);
     });
@@ -157,19 +158,32 @@ describe('Twilio channels: credentials checked with Twilio, then sending', () =>
       [400, 21211, "The 'To' number +15557770456 is not a valid phone number."],
       [400, 21610, 'Attempt to send to unsubscribed recipient'],
       [400, 63016, 'Failed to send freeform message because you are outside the allowed window.'],
-      [429, 20429, 'Too Many Requests'],
-    ])('when Twilio refuses with HTTP %i code %i, then the message is FAILED with that code and message', async (status, code, message) => {
+    ])('when Twilio refuses with HTTP %i code %i, then the message is FAILED at once with that code and message', async (status, code, message) => {
       const channel = await createTwilioChannel(ctx.app, ctx.twilio, tenant);
       ctx.twilio.sendErrors.push({ status, code, message });
-      const res = await sendMessage(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '+15557770456', message: 'x' });
+      const res = await sendAndSettle(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '+15557770456', message: 'x' });
       expect(res.status).toBe(201);
       expect(res.body.data).toMatchObject({ status: 'FAILED', error_code: String(code), error_message: message, external_id: null });
+    });
+
+    it('when Twilio answers HTTP 429 code 20429 once, then the queue retries and the message ends SENT', async () => {
+      const channel = await createTwilioChannel(ctx.app, ctx.twilio, tenant);
+      ctx.twilio.sendErrors.push({ status: 429, code: 20429, message: 'Too Many Requests' });
+      const res = await sendAndSettle(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '+15557770456', message: 'x' });
+      expect(res.body.data).toMatchObject({ status: 'SENT', error_code: null });
+    });
+
+    it('when Twilio answers HTTP 429 code 20429 every time, then the message is FAILED with 20429 after 5 attempts', async () => {
+      const channel = await createTwilioChannel(ctx.app, ctx.twilio, tenant);
+      ctx.twilio.sendErrors.push(...Array.from({ length: 5 }, () => ({ status: 429, code: 20429, message: 'Too Many Requests' })));
+      const res = await sendAndSettle(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '+15557770456', message: 'x' });
+      expect(res.body.data).toMatchObject({ status: 'FAILED', error_code: '20429', error_message: 'Too Many Requests (after 5 attempts)', external_id: null });
     });
 
     it('when the channel is a CALL channel, then sending is 400 CAPABILITY_NOT_SUPPORTED and nothing is stored', async () => {
       const channel = await createTwilioChannel(ctx.app, ctx.twilio, tenant, { type: 'CALL' });
       const before = await tableCounts();
-      expectErrorEnvelope(await sendMessage(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '+15557770456', message: 'x' }), 400, 'CAPABILITY_NOT_SUPPORTED');
+      expectErrorEnvelope(await sendAndSettle(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '+15557770456', message: 'x' }), 400, 'CAPABILITY_NOT_SUPPORTED');
       expect(await tableCounts()).toEqual(before);
     });
   });

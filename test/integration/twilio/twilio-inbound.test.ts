@@ -1,3 +1,4 @@
+import { sendAndSettle } from '../../support/outbound';
 import request from 'supertest';
 import { bearer, errorFields, expectErrorEnvelope, sendMessage, tableCounts } from '../../support/api-helpers';
 import { createTenant, type Tenant } from '../../support/scenario';
@@ -50,7 +51,7 @@ describe('Twilio inbound messages: POST /webhooks/twilio/:channelId', () => {
 
   it('when the customer writes first and the agent replies by number, then both are in one conversation', async () => {
     await postFixture();
-    const reply = await sendMessage(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '15557770456', message: 'Yes, today' });
+    const reply = await sendAndSettle(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '15557770456', message: 'Yes, today' });
     expect(reply.status).toBe(201);
     expect(await sql('SELECT count(*)::int AS n FROM conversations')).toEqual([{ n: 1 }]);
   });
@@ -115,7 +116,7 @@ describe('Twilio inbound messages: POST /webhooks/twilio/:channelId', () => {
       content_type: 'image', message: '', from: '15557770456', to: '+15557770003', external_id: '15557770456', participant_meta: { name: 'Maria' },
       type: 'image', mime_type: 'image/jpeg', url: form.MediaUrl0, provider_media_id: 'ME55555555555555555555555555555555',
     });
-    await sendMessage(ctx.app, tenant.agentToken, { channel_id: wa.id, to: '+1 555 777 0456', message: 'Got it' });
+    await sendAndSettle(ctx.app, tenant.agentToken, { channel_id: wa.id, to: '+1 555 777 0456', message: 'Got it' });
     expect(ctx.twilio.sends()[0].To).toBe('whatsapp:+15557770456');
     expect(await sql('SELECT count(*)::int AS n FROM conversations WHERE channel_id = $1', [wa.id])).toEqual([{ n: 1 }]);
   });

@@ -1,3 +1,4 @@
+import { sendAndSettle } from '../../support/outbound';
 import request from 'supertest';
 import { bearer, expectErrorEnvelope, sendMessage, tableCounts } from '../../support/api-helpers';
 import { createTenant, type Tenant } from '../../support/scenario';
@@ -25,7 +26,7 @@ describe('Twilio status callbacks and voice', () => {
 
     beforeEach(async () => {
       channel = await createTwilioChannel(ctx.app, ctx.twilio, tenant);
-      const sent = await sendMessage(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '+15557770456', message: 'Your order is on its way' });
+      const sent = await sendAndSettle(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '+15557770456', message: 'Your order is on its way' });
       expect(sent.body.data).toMatchObject({ status: 'SENT', external_id: OUT_SID });
       messageId = sent.body.data.id;
     });

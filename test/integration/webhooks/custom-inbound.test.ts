@@ -1,3 +1,4 @@
+import { sendAndSettle } from '../../support/outbound';
 import request from 'supertest';
 import { bearer, expectErrorEnvelope, errorFields, sendMessage, tableCounts } from '../../support/api-helpers';
 import { createCustomChannel, customSignature, postCustom, useAppWithCustomEndpoint } from '../../support/custom-webhooks';
@@ -133,7 +134,7 @@ describe('Custom webhook channels: inbound messages', () => {
   describe('statuses of outbound messages', () => {
     const statusOf = async (id: string) => (await sql('SELECT status, error_code, error_message FROM messages WHERE id = $1', [id]))[0];
     async function sendReply(): Promise<{ id: string; external_id: string }> {
-      const res = await sendMessage(ctx.app, tenant.agentToken, { channel_id: channel.id, to: 'visitor-42', message: 'Hola' });
+      const res = await sendAndSettle(ctx.app, tenant.agentToken, { channel_id: channel.id, to: 'visitor-42', message: 'Hola' });
       expect(res.body.data.status).toBe('SENT');
       return res.body.data;
     }

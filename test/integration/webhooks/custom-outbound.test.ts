@@ -1,3 +1,4 @@
+import { sendAndSettle } from '../../support/outbound';
 import request from 'supertest';
 import { bearer, closedPortUrl, errorFields, expectErrorEnvelope, sendMessage, tableCounts } from '../../support/api-helpers';
 import { CUSTOM_TIMEOUT_MS, createCustomChannel, customChannelBody, useAppWithCustomEndpoint } from '../../support/custom-webhooks';
@@ -69,7 +70,7 @@ describe('Custom webhook channels: creation and outbound messages', () => {
     beforeEach(async () => {
       channel = await createCustomChannel(ctx.app, tenant, ctx.endpoint);
     });
-    const send = (body: Record<string, unknown> = {}) => sendMessage(ctx.app, tenant.agentToken, { channel_id: channel.id, to: 'visitor-42', message: 'Hola', ...body });
+    const send = (body: Record<string, unknown> = {}) => sendAndSettle(ctx.app, tenant.agentToken, { channel_id: channel.id, to: 'visitor-42', message: 'Hola', ...body });
 
     it('when a text is sent, then the endpoint gets one signed JSON POST with the documented fields and the answer id is the external_id', async () => {
       const res = await send();
@@ -85,7 +86,7 @@ describe('Custom webhook channels: creation and outbound messages', () => {
 
     it('when replying in a conversation, then its conversation_id reaches the endpoint', async () => {
       const first = await send();
-      const again = await sendMessage(ctx.app, tenant.agentToken, { conversation_id: first.body.data.conversation_id, message: 'Otra' });
+      const again = await sendAndSettle(ctx.app, tenant.agentToken, { conversation_id: first.body.data.conversation_id, message: 'Otra' });
       expect(again.status).toBe(201);
       expect(ctx.endpoint.received[1].body).toMatchObject({ conversation_id: first.body.data.conversation_id, to: 'visitor-42', text: 'Otra' });
     });
@@ -121,24 +122,33 @@ describe('Custom webhook channels: creation and outbound messages', () => {
     });
 
     it.each([
-      [500, 'HTTP_500'],
-      [429, 'HTTP_429'],
       [400, 'HTTP_400'],
       [302, 'HTTP_302'],
-    ])('when the endpoint answers %s, then the message is stored FAILED with %s', async (status, code) => {
+    ])('when the endpoint answers %s, then the message is stored FAILED with %s after one request', async (status, code) => {
       ctx.endpoint.replies.push({ status, body: { error: 'nope' } });
       const res = await send();
       expect(res.status).toBe(201);
       expect(res.body.data).toMatchObject({ status: 'FAILED', error_code: code, external_id: null });
       expect((await sql('SELECT status, error_code FROM messages'))[0]).toEqual({ status: 'FAILED', error_code: code });
+      expect(ctx.endpoint.received).toHaveLength(1);
     });
 
-    it('when the endpoint is slower than the provider timeout, then the send gives up and stores FAILED with TIMEOUT', async () => {
-      ctx.endpoint.replies.push({ status: 200, body: { id: 'late' }, delayMs: CUSTOM_TIMEOUT_MS * 4 });
-      const started = Date.now();
+    it.each([
+      [500, 'HTTP_500'],
+      [429, 'HTTP_429'],
+    ])('when the endpoint answers %s every time, then the send is retried with the same Idempotency-Key and stored FAILED with %s after 5 attempts', async (status, code) => {
+      ctx.endpoint.replies.push(...Array.from({ length: 5 }, () => ({ status, body: { error: 'nope' } })));
       const res = await send();
-      expect(Date.now() - started).toBeLessThan(CUSTOM_TIMEOUT_MS * 4);
-      expect(res.body.data).toMatchObject({ status: 'FAILED', error_code: 'TIMEOUT', external_id: null });
+      expect(res.body.data).toMatchObject({ status: 'FAILED', error_code: code, external_id: null, error_message: expect.stringContaining('after 5 attempts') });
+      expect(ctx.endpoint.received).toHaveLength(5);
+      expect(new Set(ctx.endpoint.received.map((d) => d.headers['idempotency-key']))).toEqual(new Set([res.body.data.id]));
+    });
+
+    it('when the endpoint is slower than the provider timeout once, then the send is retried with the same Idempotency-Key (safe: the endpoint de-duplicates) and ends SENT', async () => {
+      ctx.endpoint.replies.push({ status: 200, body: { id: 'late' }, delayMs: CUSTOM_TIMEOUT_MS * 4 });
+      const res = await send();
+      expect(res.body.data).toMatchObject({ status: 'SENT', external_id: 'ext-1' });
+      expect(ctx.endpoint.received.map((d) => d.headers['idempotency-key'])).toEqual([res.body.data.id, res.body.data.id]);
     });
 
     it('when the endpoint checks with another secret, then it refuses the signature and the message is FAILED with HTTP_401', async () => {

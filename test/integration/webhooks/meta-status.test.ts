@@ -1,3 +1,4 @@
+import { waitForSettled } from '../../support/outbound';
 import request from 'supertest';
 import { fixture } from '../../support/fixtures';
 import { createMetaChannel, createTenant, postMetaFixture, postMetaWebhook, type Tenant } from '../../support/scenario';
@@ -16,7 +17,7 @@ describe('Meta status webhooks', () => {
     const [conv] = await sql('SELECT id FROM conversations');
     const res = await request(ctx.app.url).post('/api/channels/messages').set('Authorization', `Bearer ${tenant.agentToken}`).send({ conversation_id: conv.id, message: 'Claro, te ayudo' });
     expect(res.status).toBe(201);
-    expect(res.body.data).toMatchObject({ status: 'SENT', external_id: 'wamid.FIXTURE.OUT.1' });
+    expect(await waitForSettled(res.body.data.id)).toMatchObject({ status: 'SENT', external_id: 'wamid.FIXTURE.OUT.1' });
     return res.body.data.id;
   }
 
@@ -65,9 +66,10 @@ describe('Meta status webhooks', () => {
     const [conv] = await sql('SELECT id FROM conversations');
     ctx.graph.sendErrors = [];
     // The failed fixture refers to wamid.FIXTURE.OUT.2: the second send of the fake.
-    await request(ctx.app.url).post('/api/channels/messages').set('Authorization', `Bearer ${tenant.agentToken}`).send({ conversation_id: conv.id, message: 'one' });
+    const first = await request(ctx.app.url).post('/api/channels/messages').set('Authorization', `Bearer ${tenant.agentToken}`).send({ conversation_id: conv.id, message: 'one' });
+    await waitForSettled(first.body.data.id);
     const second = await request(ctx.app.url).post('/api/channels/messages').set('Authorization', `Bearer ${tenant.agentToken}`).send({ conversation_id: conv.id, message: 'two' });
-    expect(second.body.data.external_id).toBe('wamid.FAKE.OUT.2');
+    expect((await waitForSettled(second.body.data.id)).external_id).toBe('wamid.FAKE.OUT.2');
     await sql(`UPDATE messages SET external_id = 'wamid.FIXTURE.OUT.2' WHERE id = $1`, [second.body.data.id]);
     expect((await postMetaFixture(ctx.app, 'status-failed.json')).status).toBe(200);
     expect(await statusOf(second.body.data.id)).toEqual({ status: 'FAILED', error_code: '131026', error_message: 'Message undeliverable' });

@@ -1,3 +1,4 @@
+import { sendAndSettle } from '../../support/outbound';
 import { promises as fs } from 'node:fs';
 import request from 'supertest';
 import type { Socket } from 'socket.io-client';
@@ -71,7 +72,7 @@ describe('WhatsApp Web session lifecycle (fake whatsapp-web.js client, real app,
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({ is_active: true, provider_account: '15550004444', config: { login_metadata: { device: 'Pixel 8' } } });
 
-    const sent = await sendMessage(app, tenant.agentToken, { channel_id: channel.id, to: '15557770123', message: 'hola' });
+    const sent = await sendAndSettle(app, tenant.agentToken, { channel_id: channel.id, to: '15557770123', message: 'hola' });
     expect(sent.status).toBe(201);
     expect(sent.body.data).toMatchObject({ status: 'SENT', external_id: 'true_15557770123@c.us_FAKE1' });
     expect(clients.latest(channel.id).sent).toEqual([{ chatId: '15557770123@c.us', content: 'hola' }]);
@@ -120,13 +121,13 @@ describe('WhatsApp Web session lifecycle (fake whatsapp-web.js client, real app,
   it('when a send finds the browser gone, then it reconnects once from the saved session and the message goes out; a logged-out one is stored FAILED with the reason', async () => {
     await loggedIn();
     clients.latest(channel.id).sendBehaviour = new Error('Protocol error (Runtime.callFunctionOn): Session closed.');
-    const ok = await sendMessage(app, tenant.agentToken, { channel_id: channel.id, to: '15557770123', message: 'uno' });
+    const ok = await sendAndSettle(app, tenant.agentToken, { channel_id: channel.id, to: '15557770123', message: 'uno' });
     expect(ok.body.data).toMatchObject({ status: 'SENT' });
     expect(clients.all.filter((c) => c.channelId === channel.id)).toHaveLength(2);
 
     await app.container.authSessions.deleteSerializedSession(channel.id);
     clients.latest(channel.id).sendBehaviour = new Error('Protocol error: Target closed.');
-    const failed = await sendMessage(app, tenant.agentToken, { channel_id: channel.id, to: '15557770123', message: 'dos' });
+    const failed = await sendAndSettle(app, tenant.agentToken, { channel_id: channel.id, to: '15557770123', message: 'dos' });
     expect(failed.status).toBe(201);
     expect(failed.body.data).toMatchObject({ status: 'FAILED', error_code: 'NOT_AUTHENTICATED', error_message: expect.stringContaining('scan a new QR') });
     expect(await sql(`SELECT message, status FROM messages ORDER BY created_at`)).toEqual([{ message: 'uno', status: 'SENT' }, { message: 'dos', status: 'FAILED' }]);
@@ -160,7 +161,7 @@ describe('WhatsApp Web session lifecycle (fake whatsapp-web.js client, real app,
     expect((await api().get(attachment.url)).status).toBe(401);
     expect((await api().get(`/api/channels/media/${channel.id}/..%2F..%2Fsecrets.json`).set(bearer(tenant.agentToken))).status).toBe(400);
 
-    const reply = await sendMessage(app, tenant.agentToken, { channel_id: channel.id, to: '15557770123', message: 'recibido' });
+    const reply = await sendAndSettle(app, tenant.agentToken, { channel_id: channel.id, to: '15557770123', message: 'recibido' });
     const out = { id: { _serialized: reply.body.data.external_id, fromMe: true }, from: '15550001111@c.us', to: '15557770123@c.us', body: 'recibido', type: 'chat', timestamp: 1764000001 };
     for (const ack of [3, 1, 2]) client.emit('message_ack', out, ack);
     await waitFor(() => received.of('message_status').some((s) => s.status === 'READ'), 3000, 'READ');

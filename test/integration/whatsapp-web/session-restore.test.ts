@@ -1,3 +1,4 @@
+import { sendAndSettle } from '../../support/outbound';
 import { sendMessage } from '../../support/api-helpers';
 import { FakeWhatsappClients } from '../../support/fake-whatsapp-client';
 import { createTenant } from '../../support/scenario';
@@ -55,7 +56,7 @@ describe.each([
     expect(client.listenerCount('qr')).toBe(1);
     expect(after.all).toHaveLength(1);
     expect(await sql('SELECT is_active, provider_account FROM channels WHERE id = $1', [channel.id])).toEqual([{ is_active: true, provider_account: '15550007777' }]);
-    const res = await sendMessage(second, tenant.agentToken, { channel_id: channel.id, to: '15557770123', message: 'seguimos aquí' });
+    const res = await sendAndSettle(second, tenant.agentToken, { channel_id: channel.id, to: '15557770123', message: 'seguimos aquí' });
     expect(res.body.data).toMatchObject({ status: 'SENT' });
     expect(client.sent).toEqual([{ chatId: '15557770123@c.us', content: 'seguimos aquí' }]);
     await second.container.authSessions.deleteSerializedSession(channel.id);

@@ -47,6 +47,11 @@ import { PrismaChannelRepository } from './repositories/channel.repository';
 import { PrismaCompanyRepository } from './repositories/company.repository';
 import { PrismaConversationRepository } from './repositories/conversation.repository';
 import { PrismaMessageRepository } from './repositories/message.repository';
+import type { OutboundQueue } from '../application/ports/outbound-queue.port';
+import { CircuitBreakers } from '../application/services/outbound/circuit-breaker';
+import { OutboundWorkerService } from '../application/services/outbound/outbound-worker.service';
+import { OutboundSendUseCase } from '../application/use-cases/outbound-send.use-case';
+import { createOutboundQueue } from './queue/outbound-queue.factory';
 
 /** Infrastructure handed in from outside (main or a test). */
 export interface ContainerDeps {
@@ -76,6 +81,9 @@ export class ChannelsContainer {
   /** The gateway plus event webhooks: what every use case publishes to. */
   readonly publisher: WebhookEventPublisher;
   readonly webhookWorker: WebhookDeliveryWorker;
+  readonly outboundQueue: OutboundQueue;
+  readonly outboundWorker: OutboundWorkerService;
+  readonly circuits: CircuitBreakers;
   readonly useCases: {
     channels: ChannelUseCases;
     channelAuth: ChannelAuthUseCases;
@@ -167,6 +175,17 @@ export class ChannelsContainer {
     const qrSigner = new QrImageSigner(config.jwtSecret);
     const sessionEvents = new WhatsappSessionEvents(channels, this.runtime, this.authSessions, qrSigner, publisher, logger);
     this.runtime.setLifecycleListener((channel, event, payload) => isWhatsappWeb(channel) && (sessionEvents.handle(channel, event, payload), true));
+    const { queue, limiter } = createOutboundQueue(config, prisma, deps.cache, logger);
+    this.outboundQueue = queue;
+    this.circuits = new CircuitBreakers({ threshold: config.outbound.breakerThreshold, cooldownMs: config.outbound.breakerCooldownMs }, (channelId, reason) => {
+      channels.findById(channelId).then(
+        (channel) => channel && publisher.channelEvent(channel, 'status.updated', { ...this.runtime.statusFields(channelId), reason }),
+        (err) => logger.warn({ module: 'outbound', operation: 'circuit', channel_id: channelId, err }, 'circuit change not announced'),
+      );
+      logger.warn({ module: 'outbound', operation: 'circuit', channel_id: channelId, reason }, 'channel circuit changed');
+    });
+    const sender = new OutboundSendUseCase(messages, channels, this.runtime, publisher, limiter, this.circuits, config.outbound, logger);
+    this.outboundWorker = new OutboundWorkerService(queue, sender, messages, logger);
     const ingest = new InboundIngestUseCase(messages, publisher, logger);
     this.runtime.setIngestHandler((channel, events) => ingest.ingest(channel, events));
     this.useCases = {
@@ -174,7 +193,7 @@ export class ChannelsContainer {
       channelAuth: new ChannelAuthUseCases(channels, this.runtime, this.authSessions, qrSigner, publisher, sessionEvents),
       media: new MediaUseCases(channels, (channelId, file) => this.mediaStore.pathOf(channelId, file)),
       conversations: new ConversationUseCases(conversations, channels, messages, this.companyRepository, publisher),
-      messages: new MessageUseCases(messages, conversations, channels, this.runtime, publisher, logger),
+      messages: new MessageUseCases(messages, conversations, channels, this.runtime, publisher, logger, queue),
       companies: new CompanyUseCases(this.companyRepository),
       ingest,
       metaWebhooks: new MetaWebhookUseCase(channels, ingest, { appSecret: config.meta.appSecret, verifyToken: config.meta.verifyToken }, logger),

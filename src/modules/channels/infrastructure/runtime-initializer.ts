@@ -22,7 +22,7 @@ export interface RunningService {
 
 /**
  * Start order: database (embedded if no URL) -> migrations -> Prisma -> store (Redis or memory)
- * -> container -> demo seed -> HTTP + Socket.IO -> active channels. stop() runs it backwards.
+ * -> container -> demo seed -> HTTP + Socket.IO -> active channels -> outbound worker. stop() runs it backwards.
  */
 export class RuntimeInitializer {
   private readonly closers: { name: string; close: () => Promise<unknown> }[] = [];
@@ -75,6 +75,9 @@ export class RuntimeInitializer {
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     container.webhookWorker.start();
     const { started, failed } = await container.runtime.initializeActiveChannels();
+    // Pushed last so it stops first: no new sends are taken, running ones finish while providers, Redis and the database are still up.
+    this.closers.push({ name: 'outbound-queue', close: () => container.outboundWorker.stop(config.shutdownDeadlineMs) });
+    await container.outboundWorker.start();
     logger.info({ module: 'runtime', operation: 'start', port, channels_started: started, channels_failed: failed }, 'service started');
     return { url: `http://${host}:${port}`, port, container, demoAdmin, stop: () => this.stop() };
   }

@@ -9,10 +9,9 @@ import { canMoveTo } from '../../domain/message-status.rule';
 import type { RealtimePublisher } from '../../domain/ports/realtime-publisher.port';
 import type { ChannelRepository } from '../../domain/repositories/channel.repository.interface';
 import type { ConversationRepository } from '../../domain/repositories/conversation.repository.interface';
-import type { MessageRepository, StatusUpdate } from '../../domain/repositories/message.repository.interface';
-import { ProviderSendError } from '../../infrastructure/providers/base.provider';
-import { isUniqueViolation } from '../../infrastructure/repositories/prisma-errors';
+import type { MessageRepository } from '../../domain/repositories/message.repository.interface';
 import type { SendMessageDto, UpdateMessageStatusDto } from '../../shared/dtos/message.dto';
+import type { OutboundQueue } from '../ports/outbound-queue.port';
 import type { ChannelRuntimeService } from '../services/channel-runtime.service';
 
 /** Message stories: send an agent's reply through the channel's provider, read one, change its status. */
@@ -24,11 +23,12 @@ export class MessageUseCases {
     private readonly runtime: ChannelRuntimeService,
     private readonly publisher: RealtimePublisher,
     private readonly logger: Logger,
+    private readonly queue: OutboundQueue,
   ) {}
 
   /**
-   * Stores the reply PENDING, sends it through the provider outside any transaction, then stores the
-   * provider's id and SENT, or FAILED with the provider's code and reason.
+   * Stores the reply PENDING and hands it to the outbound queue; its worker (OutboundSendUseCase)
+   * sends it and stores SENT or FAILED. Returns the message as stored (PENDING).
    */
   async send(user: AuthUser, dto: SendMessageDto): Promise<MessageEntity> {
     const { channel, conversation: existing } = await this.resolveTarget(user, dto);
@@ -53,40 +53,12 @@ export class MessageUseCases {
       attachments: attachments.map((a) => ({ ...a, type: dto.content_type, caption: dto.message || undefined })),
     });
     this.publisher.messageCreated(pending, { ...conversation, lastMessageAt: pending.timestamp });
-    const started = Date.now();
-    let update: StatusUpdate;
-    try {
-      const { externalId } = await provider.sendMessage({ id: pending.id, conversationId: conversation.id, to: conversation.externalId, text: dto.message, contentType: dto.content_type, attachments });
-      update = { status: 'SENT', externalId };
-    } catch (err) {
-      const e = err instanceof ProviderSendError ? err : new ProviderSendError('INTERNAL_ERROR', 'Provider call failed', false);
-      if (!(err instanceof ProviderSendError)) this.logger.error({ module: 'messages', operation: 'send', channel_id: channel.id, err }, 'provider threw');
-      update = { status: 'FAILED', errorCode: e.code, errorMessage: e.message };
-    }
-    const change = await this.recordResult(pending.id, update, channel.id);
-    this.logger.info(
-      { module: 'messages', operation: 'send', channel_id: channel.id, conversation_id: conversation.id, duration_ms: Date.now() - started, success: update.status === 'SENT', error_code: update.errorCode },
-      'message sent',
+    // The queue's worker sends it; a failed enqueue leaves it PENDING for the start-up recovery.
+    await this.queue.enqueue(pending.id, channel.id).catch((err) =>
+      this.logger.error({ module: 'messages', operation: 'send', channel_id: channel.id, message_id: pending.id, err }, 'enqueue failed; recovered at next start'),
     );
-    if (!change) return (await this.messages.findById(pending.id))!;
-    // The status UPDATE returns the row alone; its attachments are the ones just stored.
-    const message = { ...change.message, attachments: pending.attachments };
-    this.publisher.messageStatus(message, change.previousStatus);
-    return message;
-  }
-
-  /**
-   * Stores the send's outcome. A provider id already used by another message of the channel cannot
-   * be stored twice; the message was still sent, so it stays SENT and the clash is recorded.
-   */
-  private async recordResult(id: string, update: StatusUpdate, channelId: string) {
-    try {
-      return await this.messages.updateStatusById(id, update);
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      this.logger.warn({ module: 'messages', operation: 'send', channel_id: channelId, message_id: id }, 'provider returned a message id already stored');
-      return this.messages.updateStatusById(id, { status: update.status, errorCode: 'DUPLICATE_PROVIDER_ID', errorMessage: `Provider id ${update.externalId} already belongs to another message` });
-    }
+    this.logger.info({ module: 'messages', operation: 'send', channel_id: channel.id, conversation_id: conversation.id, message_id: pending.id, success: true }, 'message queued');
+    return pending;
   }
 
   /** The open conversation with `to` on the channel, announced when this send opened it. */

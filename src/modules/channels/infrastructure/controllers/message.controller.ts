@@ -8,11 +8,10 @@ import { toMessageDto } from '../mappers/dto.mapper';
 export class MessageController {
   constructor(private readonly useCases: MessageUseCases) {}
 
-  /** 201 with the stored message; when the provider refused it, status FAILED and the reason in `message`. */
+  /** 201 with the message as stored (PENDING): the outbound queue sends it and `message_status` reports the result. */
   send = async (req: Request, res: Response) => {
     const message = await this.useCases.send(currentUser(req), req.valid.body);
-    const text = message.status === 'FAILED' ? `Message failed: ${message.errorMessage ?? 'provider error'} (code ${message.errorCode})` : 'Message sent';
-    res.status(201).json(ok(toMessageDto(message), text));
+    res.status(201).json(ok(toMessageDto(message), 'Message queued for sending'));
   };
 
   get = async (req: Request, res: Response) => {

@@ -55,8 +55,10 @@ export class ProviderSendError extends Error {
   constructor(
     readonly code: string,
     message: string,
-    /** True when a retry could succeed (network, 5xx, throttling); the queue of a later issue uses it. */
+    /** True when a retry could succeed (network, 5xx, throttling); the outbound queue retries these. */
     readonly retryable: boolean,
+    /** True when the request may have reached the provider (a timeout, a reset connection): it may have been sent. */
+    readonly outcomeUnknown = false,
   ) {
     super(message);
     this.name = 'ProviderSendError';
@@ -71,6 +73,8 @@ export abstract class BaseProvider {
   protected lifecycleHandler?: ProviderLifecycleHandler;
   /** True when the provider reports `ready` itself (after a login), so `channel.started` waits for it. */
   readonly announcesReady: boolean = false;
+  /** True when the provider de-duplicates a repeated send of our message id, so a send whose outcome is unknown may be retried. */
+  readonly idempotentSends: boolean = false;
 
   constructor(
     protected readonly channel: ChannelEntity,

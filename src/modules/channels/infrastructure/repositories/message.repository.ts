@@ -93,6 +93,14 @@ export class PrismaMessageRepository implements MessageRepository {
     return row as MessageEntity;
   }
 
+  async listPendingOutgoing(): Promise<Array<{ id: string; channelId: string }>> {
+    return this.prisma.message.findMany({
+      where: { direction: 'outgoing', status: 'PENDING', channel: { deletedAt: null } },
+      select: { id: true, channelId: true },
+      orderBy: { createdAt: 'asc' },
+    });
+  }
+
   async findById(id: string, companyId?: number): Promise<MessageEntity | null> {
     return (await this.prisma.message.findFirst({ where: { id, companyId, channel: { deletedAt: null } }, include: { attachments: true } })) as MessageEntity | null;
   }

@@ -63,12 +63,8 @@ export function registerMessageNamespace(ns: MessageNamespace, jwt: JwtService, 
           message: p.message,
           content_type: 'text',
         });
-        const dto = toMessageDto(sent);
-        if (sent.status === 'FAILED') {
-          reply(socket, stats, 'message_error', { message: `Message failed: ${sent.errorMessage ?? 'provider error'}`, code: sent.errorCode ?? 'SEND_FAILED', event: 'send_message', data: dto }, ack, false);
-        } else {
-          reply(socket, stats, 'message_sent', { message: dto }, ack);
-        }
+        // Queued (PENDING): the provider's answer follows as message_status (SENT or FAILED with its code).
+        reply(socket, stats, 'message_sent', { message: toMessageDto(sent) }, ack);
       } catch (err) {
         reply(socket, stats, 'message_error', socketError(err, 'send_message'), ack, false);
       }

@@ -4,6 +4,7 @@ import { sign, SIGNATURE_HEADER } from '../../../../../shared/crypto/webhook-sig
 import type { ChannelEntity } from '../../../domain/entities/channel.entity';
 import { BaseProvider, ProviderSendError, type Capability, type OutboundMessage, type SendResult, type ValidatedAccount } from '../base.provider';
 import { validateCustomSettings } from './custom-settings';
+import { outcomeUnknown } from '../network-error';
 
 /** Settings shared by every custom webhook channel. */
 export interface CustomWebhookOptions {
@@ -29,7 +30,8 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 function describeHttpError(err: unknown): ProviderSendError {
   const e = err as AxiosError;
   if (e.code === 'EPRIVATEADDRESS') return new ProviderSendError('PRIVATE_ADDRESS', 'outboundUrl points at a private address', false);
-  if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' || e.code === 'ERR_CANCELED') return new ProviderSendError('TIMEOUT', 'Custom endpoint did not answer in time', true);
+  // Retrying is safe even when it may have arrived: the endpoint de-duplicates on the Idempotency-Key.
+  if (outcomeUnknown(e.code)) return new ProviderSendError('TIMEOUT', 'Custom endpoint did not answer in time', true, true);
   if (e.code === 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED' || e.code === 'ERR_BAD_RESPONSE') return new ProviderSendError('INVALID_RESPONSE', 'Custom endpoint answered unusably', false);
   return new ProviderSendError('NETWORK_ERROR', `Custom endpoint unreachable: ${e.code ?? 'network error'}`, true);
 }
@@ -51,6 +53,8 @@ function answeredId(text: unknown): string | undefined {
 export class CustomWebhookProvider extends BaseProvider {
   readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['send_text', 'send_media', 'webhooks']);
   private readonly agents = publicOnlyAgents();
+  /** Every POST carries `Idempotency-Key: <our message id>`; the endpoint is documented to de-duplicate on it. */
+  override readonly idempotentSends = true;
 
   constructor(
     channel: ChannelEntity,
@@ -93,7 +97,7 @@ export class CustomWebhookProvider extends BaseProvider {
       if (!this.options.allowPrivateUrls) assertPublicHost(new URL(config.outboundUrl).hostname);
       answer = await axios.post(config.outboundUrl, raw, {
         ...(this.options.allowPrivateUrls ? {} : this.agents),
-        headers: { 'Content-Type': 'application/json', [SIGNATURE_HEADER]: sign(credentials.secret, Math.floor(Date.now() / 1000), raw) },
+        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': message.id, [SIGNATURE_HEADER]: sign(credentials.secret, Math.floor(Date.now() / 1000), raw) },
         timeout: this.options.timeoutMs,
         // axios' timeout is a socket idle timeout: an endpoint dripping its answer would hold the send for hours.
         signal: AbortSignal.timeout(this.options.timeoutMs),

@@ -3,6 +3,7 @@ import { ProviderRejectedError, ProviderUnavailableError } from '../../../../../
 import type { ChannelEntity } from '../../../domain/entities/channel.entity';
 import { BaseProvider, ProviderSendError, type Capability, type OutboundMessage, type SendResult, type ValidatedAccount } from '../base.provider';
 import type { MetaCredentials } from './meta-credentials';
+import { outcomeUnknown } from '../network-error';
 
 /** Graph API settings shared by every META channel. */
 export interface MetaGraphOptions {
@@ -24,6 +25,8 @@ function describeGraphError(err: unknown): ProviderSendError {
     return new ProviderSendError(code, `${graph.message ?? 'Graph API error'}${detail}`, RETRYABLE_CODES.has(code) || (e.response?.status ?? 0) >= 500);
   }
   if (e.response) return new ProviderSendError(`HTTP_${e.response.status}`, `Graph API answered HTTP ${e.response.status}`, e.response.status >= 500 || e.response.status === 429);
+  // Meta has no idempotency key: a timed-out send is flagged so the queue does not send it twice.
+  if (outcomeUnknown(e.code)) return new ProviderSendError('TIMEOUT', `Graph API did not answer in time: ${e.code}`, true, true);
   return new ProviderSendError('NETWORK_ERROR', `Graph API unreachable: ${e.code ?? e.message}`, true);
 }
 

@@ -6,6 +6,7 @@ import { BaseProvider, ProviderSendError, type Capability, type OutboundMessage,
 import { toTwilioAddress, twilioSender } from './twilio-address';
 import type { TwilioCredentials } from './twilio-credentials';
 import { RedirectingTwilioHttpClient } from './twilio-http.client';
+import { outcomeUnknown } from '../network-error';
 
 /** Settings shared by every TWILIO channel. */
 export interface TwilioOptions {
@@ -37,7 +38,10 @@ function describeTwilioError(err: unknown): ProviderSendError {
     const code = typeof e.code === 'number' ? String(e.code) : `HTTP_${e.status}`;
     return new ProviderSendError(code, e.message || `Twilio answered HTTP ${e.status}`, retryable);
   }
-  return new ProviderSendError('NETWORK_ERROR', `Twilio API unreachable: ${typeof e?.code === 'string' ? e.code : 'network error'}`, true);
+  const code = typeof e?.code === 'string' ? e.code : undefined;
+  // Twilio has no idempotency key for Messages: a timed-out send is flagged so the queue does not send it twice.
+  if (outcomeUnknown(code)) return new ProviderSendError('TIMEOUT', `Twilio API did not answer in time: ${code}`, true, true);
+  return new ProviderSendError('NETWORK_ERROR', `Twilio API unreachable: ${code ?? 'network error'}`, true);
 }
 
 /** Twilio adapter for SMS, WhatsApp and voice channels: sends through the twilio package; inbound arrives by webhook. */

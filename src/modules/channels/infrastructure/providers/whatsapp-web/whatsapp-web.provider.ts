@@ -127,7 +127,8 @@ export class WhatsappWebProvider extends BaseProvider {
       return { externalId: sent.id._serialized };
     } catch (err) {
       // A timed-out send may still go out: it is not retried here, so it is never sent twice.
-      if (err instanceof TimeoutError) throw new ProviderSendError('TIMEOUT', err.message, true);
+      // The browser may have sent it: WhatsApp Web has no idempotency key, so the queue does not retry it blindly.
+      if (err instanceof TimeoutError) throw new ProviderSendError('TIMEOUT', err.message, true, true);
       if (BROWSER_GONE.test(messageOf(err))) throw new ProviderSendError('BROWSER_GONE', `WhatsApp Web browser went away: ${messageOf(err)}`, true);
       throw new ProviderSendError('WA_SEND_FAILED', `WhatsApp Web refused the message: ${messageOf(err)}`, false);
     }

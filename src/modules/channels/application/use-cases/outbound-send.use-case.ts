@@ -1,0 +1,114 @@
+import type { Logger } from 'pino';
+import type { OutboundConfig } from '../../../../config/config';
+import type { ChannelEntity } from '../../domain/entities/channel.entity';
+import type { MessageEntity } from '../../domain/entities/message.entity';
+import type { RealtimePublisher } from '../../domain/ports/realtime-publisher.port';
+import type { ChannelRepository } from '../../domain/repositories/channel.repository.interface';
+import type { MessageRepository, StatusUpdate } from '../../domain/repositories/message.repository.interface';
+import { ProviderSendError } from '../../infrastructure/providers/base.provider';
+import { isUniqueViolation } from '../../infrastructure/repositories/prisma-errors';
+import type { OutboundJob, OutboundJobControl, OutboundJobOutcome } from '../ports/outbound-queue.port';
+import type { SendRateLimiter } from '../ports/send-rate-limiter.port';
+import type { ChannelRuntimeService } from '../services/channel-runtime.service';
+import type { CircuitBreakers } from '../services/outbound/circuit-breaker';
+import { retryDelayMs } from '../services/outbound/retry-policy';
+
+const DONE: OutboundJobOutcome = { kind: 'done' };
+const wait = (delayMs: number): OutboundJobOutcome => ({ kind: 'retry', delayMs, countAttempt: false });
+
+/**
+ * The outbound worker's story for one queued message: skip it unless still PENDING, wait for the
+ * channel's rate and circuit, send it through the provider, store SENT or FAILED and emit the
+ * change, or ask the queue to retry a retryable failure with backoff.
+ */
+export class OutboundSendUseCase {
+  constructor(
+    private readonly messages: MessageRepository,
+    private readonly channels: ChannelRepository,
+    private readonly runtime: ChannelRuntimeService,
+    private readonly publisher: RealtimePublisher,
+    private readonly limiter: SendRateLimiter,
+    private readonly breakers: CircuitBreakers,
+    private readonly options: OutboundConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  async handle(job: OutboundJob, control: OutboundJobControl): Promise<OutboundJobOutcome> {
+    const message = await this.messages.findById(job.messageId);
+    // Already sent or failed (a job enqueued twice, or re-enqueued by recovery): nothing to do.
+    if (!message || message.direction !== 'outgoing' || message.status !== 'PENDING') return DONE;
+    const channel = await this.channels.findById(message.channelId);
+    if (!channel?.isActive) return this.finish(message, { status: 'FAILED', errorCode: 'CHANNEL_INACTIVE', errorMessage: 'Channel is not active' });
+    const provider = await this.runtime.getProvider(channel);
+    if (job.wasSending && !provider.idempotentSends) return this.unconfirmed(message, 'An earlier attempt was interrupted after reaching the provider');
+    // Marked before the token is taken so that nothing slow stands between the grant and the call;
+    // a run that only waits clears the mark again (the queue resets it with the retry).
+    await control.markSending();
+    const rate = this.rateOf(channel);
+    const rateWait = await this.limiter.take(`outbound:${channel.id}`, rate, Math.max(1, Math.ceil(rate)));
+    if (rateWait > 0) return wait(rateWait);
+    const circuitWait = this.breakers.admit(channel.id);
+    if (circuitWait > 0) return wait(circuitWait);
+
+    const started = Date.now();
+    const attempt = job.attempts + 1;
+    try {
+      const attachments = (message.attachments ?? []).map((a) => ({ url: a.url ?? '', mimeType: a.mimeType ?? 'application/octet-stream', filename: a.filename ?? undefined }));
+      const { externalId } = await provider.sendMessage({ id: message.id, conversationId: message.conversationId, to: message.to ?? '', text: message.message, contentType: message.contentType, attachments });
+      this.breakers.success(channel.id);
+      this.log(message, started, attempt, 'SENT');
+      return this.finish(message, { status: 'SENT', externalId });
+    } catch (err) {
+      const e = err instanceof ProviderSendError ? err : new ProviderSendError('INTERNAL_ERROR', 'Provider call failed', false);
+      if (!(err instanceof ProviderSendError)) this.logger.error({ module: 'outbound', operation: 'send', channel_id: channel.id, err }, 'provider threw');
+      // Only an unreachable or throttling provider counts against the circuit; a refusal proves it answers.
+      if (e.retryable) this.breakers.failure(channel.id);
+      else this.breakers.success(channel.id);
+      this.log(message, started, attempt, e.code);
+      if (e.outcomeUnknown && !provider.idempotentSends) return this.unconfirmed(message, e.message);
+      if (e.retryable && attempt < this.options.maxAttempts) return { kind: 'retry', delayMs: retryDelayMs(attempt, this.options), countAttempt: true };
+      return this.finish(message, { status: 'FAILED', errorCode: e.code, errorMessage: attempt > 1 ? `${e.message} (after ${attempt} attempts)` : e.message });
+    }
+  }
+
+  /**
+   * The provider may have sent it and offers no idempotency key: a blind retry could send it twice,
+   * so it fails with TIMEOUT_UNCONFIRMED (a later status webhook may still move it to DELIVERED/READ).
+   */
+  private unconfirmed(message: MessageEntity, reason: string): Promise<OutboundJobOutcome> {
+    return this.finish(message, { status: 'FAILED', errorCode: 'TIMEOUT_UNCONFIRMED', errorMessage: `Not retried, it may have been sent: ${reason}` });
+  }
+
+  /** Stores the final status and emits `message_status`. */
+  private async finish(message: MessageEntity, update: StatusUpdate): Promise<OutboundJobOutcome> {
+    const change = await this.record(message, update);
+    if (change) this.publisher.messageStatus({ ...change.message, attachments: message.attachments }, change.previousStatus);
+    return DONE;
+  }
+
+  /** A provider id already used by another message of the channel cannot be stored twice; the message was still sent. */
+  private async record(message: MessageEntity, update: StatusUpdate) {
+    try {
+      return await this.messages.updateStatusById(message.id, update);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      this.logger.warn({ module: 'outbound', operation: 'send', channel_id: message.channelId, message_id: message.id }, 'provider returned a message id already stored');
+      return this.messages.updateStatusById(message.id, { status: update.status, errorCode: 'DUPLICATE_PROVIDER_ID', errorMessage: `Provider id ${update.externalId} already belongs to another message` });
+    }
+  }
+
+  /** Sends per second of the channel: Meta's Cloud API and Twilio WhatsApp have their own defaults. */
+  private rateOf(channel: ChannelEntity): number {
+    const { rates } = this.options;
+    if (channel.provider === 'META') return rates.meta;
+    if (channel.provider === 'TWILIO' && channel.type === 'WHATSAPP') return rates.twilioWhatsapp;
+    return rates.default;
+  }
+
+  private log(message: MessageEntity, started: number, attempt: number, outcome: string): void {
+    this.logger.info(
+      { module: 'outbound', operation: 'send', channel_id: message.channelId, conversation_id: message.conversationId, message_id: message.id, attempt, duration_ms: Date.now() - started, success: outcome === 'SENT', outcome },
+      'outbound send attempt',
+    );
+  }
+}
