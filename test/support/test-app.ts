@@ -36,7 +36,7 @@ export async function startTestApp(env: Record<string, string | undefined> = {},
   };
 }
 
-const TABLES = ['outbound_jobs', 'webhook_deliveries', 'webhook_subscriptions', 'attachments', 'messages', 'conversations', 'channels', 'channel_credentials', 'agents', 'companies'];
+const TABLES = ['orphan_statuses', 'outbound_jobs', 'webhook_deliveries', 'webhook_subscriptions', 'attachments', 'messages', 'conversations', 'channels', 'channel_credentials', 'agents', 'companies'];
 
 /** Empties every table of the test database (between tests). */
 export async function resetDatabase(): Promise<void> {

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { sendAndSettle } from '../../support/outbound';
 import { bearer, metaTextWebhook } from '../../support/api-helpers';
 import { EVENT_WEBHOOK_TEST_ENV, eventually, FakeEventReceiver, subscribe } from '../../support/fake-event-receiver';
 import { FakeGraphApi } from '../../support/fake-graph-api';
@@ -65,7 +66,7 @@ describe('event webhook deliveries', () => {
     await subscribe(app, tenant.adminToken, receiver.url, ['message.status', 'conversation.updated', 'channel.status']);
     await postMetaFixture(app, 'text-message.json');
     const [conv] = await sql('SELECT id FROM conversations');
-    const sent = await request(app.url).post('/api/channels/messages').set(bearer(tenant.agentToken)).send({ conversation_id: conv.id, message: 'Hola Maria' });
+    const sent = await sendAndSettle(app, tenant.agentToken, { conversation_id: conv.id, message: 'Hola Maria' });
     expect(sent.body.data.status).toBe('SENT');
     expect((await postMetaFixture(app, 'status-delivered.json')).status).toBe(200);
     expect((await request(app.url).put(`/api/channels/conversations/${conv.id}`).set(bearer(tenant.adminToken)).send({ status: 'pending' })).status).toBe(200);

@@ -6,6 +6,7 @@ import { createCustomChannel } from '../../support/custom-webhooks';
 import { FakeCustomEndpoint } from '../../support/fake-custom-endpoint';
 import { FakeTwilioApi, TWILIO_AUTH_TOKEN } from '../../support/fake-twilio-api';
 import { createTenant, type Tenant } from '../../support/scenario';
+import { sendAndSettle } from '../../support/outbound';
 import { sql } from '../../support/test-app';
 import { createTwilioChannel, PUBLIC_BASE_URL, postTwilioForm, twilioFixture, useAppWithTwilio } from '../../support/twilio-scenario';
 
@@ -88,7 +89,7 @@ describe('Twilio webhooks under attack (breaker)', () => {
 
   it('when a status callback names a SID sent on another channel of the same account, then that other message does not change', async () => {
     const other = await createTwilioChannel(ctx.app, ctx.twilio, tenant, { provider_account: '+15557770005' });
-    const sent = await sendMessage(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '+15557770456', message: 'hello' });
+    const sent = await sendAndSettle(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '+15557770456', message: 'hello' });
     expect(sent.body.data.external_id).toBe(OUT_SID);
     const res = await postTwilioForm(ctx.app, `/webhooks/twilio/${other.id}/status`, { MessageSid: OUT_SID, MessageStatus: 'failed', ErrorCode: '30003' });
     expect(res.status).toBe(200);
@@ -96,7 +97,7 @@ describe('Twilio webhooks under attack (breaker)', () => {
   });
 
   it('when undelivered then failed arrive for one message, then the first error code is kept and the second callback changes nothing', async () => {
-    await sendMessage(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '+15557770456', message: 'hello' });
+    await sendAndSettle(ctx.app, tenant.agentToken, { channel_id: channel.id, to: '+15557770456', message: 'hello' });
     await postTwilioForm(ctx.app, `${path()}/status`, { MessageSid: OUT_SID, MessageStatus: 'undelivered', ErrorCode: '30003' });
     await postTwilioForm(ctx.app, `${path()}/status`, { MessageSid: OUT_SID, MessageStatus: 'failed', ErrorCode: '30008' });
     await postTwilioForm(ctx.app, `${path()}/status`, { MessageSid: OUT_SID, MessageStatus: 'delivered' });
@@ -152,16 +153,17 @@ describe('Twilio status callback racing the send (breaker)', () => {
   const ctx = useAppWithTwilio({ fake: () => new RacingTwilioApi() });
 
   // Twilio may post `sent`/`delivered` before our messages.create call has returned and stored the SID.
-  it.failing('when the delivered callback arrives before the send has stored the SID, then the message still ends DELIVERED', async () => {
+  it('when the delivered callback arrives before the send has stored the SID, then it is kept and the message still ends DELIVERED', async () => {
     const { app } = ctx;
     const racing = ctx.twilio as RacingTwilioApi;
     const tenant = await createTenant(app);
     const channel = await createTwilioChannel(app, racing, tenant);
     let callback: number | undefined;
     racing.callback = async () => (callback = (await postTwilioForm(app, `/webhooks/twilio/${channel.id}/status`, { MessageSid: OUT_SID, MessageStatus: 'delivered' })).status);
-    const sent = await sendMessage(app, tenant.agentToken, { channel_id: channel.id, to: '+15557770456', message: 'hello' });
+    await sendMessage(app, tenant.agentToken, { channel_id: channel.id, to: '+15557770456', message: 'hello' });
+    for (let i = 0; i < 250 && (await sql('SELECT status FROM messages'))[0]?.status !== 'DELIVERED'; i++) await new Promise((r) => setTimeout(r, 20));
     expect(callback).toBe(200);
-    expect(sent.body.data.external_id).toBe(OUT_SID);
-    expect(await sql('SELECT status FROM messages')).toEqual([{ status: 'DELIVERED' }]);
+    expect(await sql('SELECT status, external_id FROM messages')).toEqual([{ status: 'DELIVERED', external_id: OUT_SID }]);
+    expect(await sql('SELECT * FROM orphan_statuses')).toEqual([]);
   });
 });

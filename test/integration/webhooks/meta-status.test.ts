@@ -84,4 +84,16 @@ describe('Meta status webhooks', () => {
     expect(res.body.data).toMatchObject({ statusesApplied: 0, statusesIgnored: 1 });
     expect(await sql('SELECT id FROM messages')).toHaveLength(0);
   });
+
+  it('when a status arrives before the send stored its wamid (Meta answering slower than its webhook), then it is kept and applied once the wamid is stored', async () => {
+    const early = await postMetaFixture(ctx.app, 'status-delivered.json');
+    expect(early.status).toBe(200);
+    expect(await sql('SELECT external_id, status FROM orphan_statuses')).toEqual([{ external_id: 'wamid.FIXTURE.OUT.1', status: 'DELIVERED' }]);
+    await postMetaFixture(ctx.app, 'text-message.json');
+    const [conv] = await sql('SELECT id FROM conversations');
+    const res = await request(ctx.app.url).post('/api/channels/messages').set('Authorization', `Bearer ${tenant.agentToken}`).send({ conversation_id: conv.id, message: 'Claro' });
+    for (let i = 0; i < 250 && (await statusOf(res.body.data.id)).status !== 'DELIVERED'; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await statusOf(res.body.data.id)).toMatchObject({ status: 'DELIVERED' });
+    expect(await sql('SELECT * FROM orphan_statuses')).toEqual([]);
+  });
 });

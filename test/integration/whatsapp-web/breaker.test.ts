@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { sendAndSettle, waitForSettled } from '../../support/outbound';
 import { bearer, sendMessage } from '../../support/api-helpers';
 import { FakeWhatsappClients, type FakeWhatsappClient } from '../../support/fake-whatsapp-client';
 import type { Tenant } from '../../support/scenario';
@@ -65,7 +66,7 @@ describe('WhatsApp Web under races and hostile inputs (fake whatsapp-web.js clie
     expect((await api().delete(`/api/channels/${channel.id}`).set(bearer(tenant.adminToken))).status).toBeLessThan(300);
     const sent = await sending;
     expect(sent.status).toBe(201);
-    expect(sent.body.data.status).toBe('FAILED');
+    expect((await waitForSettled(sent.body.data.id)).status).toBe('FAILED');
     await new Promise((r) => setTimeout(r, 200));
     expect(clients.all.filter((c) => c.channelId === channel.id)).toHaveLength(1);
     expect(live()).toHaveLength(0);
@@ -102,7 +103,7 @@ describe('WhatsApp Web under races and hostile inputs (fake whatsapp-web.js clie
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slow.png`;
     try {
       const started = Date.now();
-      const sent = await sendMessage(app, tenant.agentToken, { channel_id: channel.id, to: '15557770123', content_type: 'image', message: 'foto', attachments: [{ url, mime_type: 'image/png' }] }).timeout(6000);
+      const sent = await sendAndSettle(app, tenant.agentToken, { channel_id: channel.id, to: '15557770123', content_type: 'image', message: 'foto', attachments: [{ url, mime_type: 'image/png' }] });
       expect(Date.now() - started).toBeLessThan(3000);
       expect(sent.body.data).toMatchObject({ status: 'FAILED', error_code: 'MEDIA_FETCH_FAILED' });
     } finally {

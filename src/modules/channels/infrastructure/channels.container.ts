@@ -47,6 +47,7 @@ import { PrismaChannelRepository } from './repositories/channel.repository';
 import { PrismaCompanyRepository } from './repositories/company.repository';
 import { PrismaConversationRepository } from './repositories/conversation.repository';
 import { PrismaMessageRepository } from './repositories/message.repository';
+import { PrismaOrphanStatusRepository } from './repositories/orphan-status.repository';
 import type { OutboundQueue } from '../application/ports/outbound-queue.port';
 import { CircuitBreakers } from '../application/services/outbound/circuit-breaker';
 import { OutboundWorkerService } from '../application/services/outbound/outbound-worker.service';
@@ -132,6 +133,7 @@ export class ChannelsContainer {
     const channels = new PrismaChannelRepository(prisma, cipher);
     const conversations = new PrismaConversationRepository(prisma);
     const messages = new PrismaMessageRepository(prisma);
+    const orphans = new PrismaOrphanStatusRepository(prisma);
     this.companyRepository = new PrismaCompanyRepository(prisma);
 
     this.gateway = new ChannelWebSocketGateway(this.jwt, {
@@ -184,9 +186,9 @@ export class ChannelsContainer {
       );
       logger.warn({ module: 'outbound', operation: 'circuit', channel_id: channelId, reason }, 'channel circuit changed');
     });
-    const sender = new OutboundSendUseCase(messages, channels, this.runtime, publisher, limiter, this.circuits, config.outbound, logger);
+    const sender = new OutboundSendUseCase(messages, channels, this.runtime, publisher, limiter, this.circuits, config.outbound, logger, orphans);
     this.outboundWorker = new OutboundWorkerService(queue, sender, messages, logger);
-    const ingest = new InboundIngestUseCase(messages, publisher, logger);
+    const ingest = new InboundIngestUseCase(messages, publisher, logger, orphans);
     this.runtime.setIngestHandler((channel, events) => ingest.ingest(channel, events));
     this.useCases = {
       channels: new ChannelUseCases(channels, this.companyRepository, this.runtime, publisher, this.gateway, { metaAppSecret: config.meta.appSecret }, logger, this.authSessions),

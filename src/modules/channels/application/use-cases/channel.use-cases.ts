@@ -116,11 +116,14 @@ export class ChannelUseCases {
     return updated;
   }
 
-  /** Soft delete: stops the runtime, sets deleted_at; the channel disappears from every read. */
+  /**
+   * Soft delete: sets deleted_at first, then stops the runtime, so a queued send re-reading the
+   * channel meanwhile finds it gone instead of starting a new provider for it.
+   */
   async remove(user: AuthUser, id: string): Promise<void> {
     const channel = await this.get(user, id);
-    await this.runtime.stopChannel(channel);
     await this.channels.softDelete(channel.id);
+    await this.runtime.stopChannel(channel);
     this.announce(channel, false, 'deleted');
     this.cluster.channelChanged(channel.id);
   }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ChannelEntity } from '../../domain/entities/channel.entity';
 import type { InboundEvent } from '../../domain/inbound-event';
 import type { RealtimePublisher } from '../../domain/ports/realtime-publisher.port';
+import type { OrphanStatusRepository } from '../../domain/repositories/orphan-status.repository.interface';
 import type { MessageRepository } from '../../domain/repositories/message.repository.interface';
 
 /** Counts of what one ingest call did. */
@@ -21,6 +22,7 @@ export class InboundIngestUseCase {
     private readonly messages: MessageRepository,
     private readonly publisher: RealtimePublisher,
     private readonly logger: Logger,
+    private readonly orphans: OrphanStatusRepository,
   ) {}
 
   async ingest(channel: ChannelEntity, events: InboundEvent[]): Promise<IngestResult> {
@@ -36,11 +38,12 @@ export class InboundIngestUseCase {
         if (stored.conversationCreated) this.publisher.conversationUpdated(stored.conversation, 'created');
         this.publisher.messageReceived(stored.message, stored.conversation);
       } else {
-        const change = await this.messages.updateStatusByExternalId(channel.id, event.externalId, {
-          status: event.status,
-          errorCode: event.errorCode,
-          errorMessage: event.errorMessage,
-        });
+        const update = { status: event.status, errorCode: event.errorCode, errorMessage: event.errorMessage };
+        let change = await this.messages.updateStatusByExternalId(channel.id, event.externalId, update);
+        // No message has that id yet (the send has not stored the provider's answer): keep the status for it.
+        if (!change && (await this.orphans.parkUnlessKnown(channel.id, event.externalId, update)) === 'known') {
+          change = await this.messages.updateStatusByExternalId(channel.id, event.externalId, update);
+        }
         if (!change) {
           result.statusesIgnored++;
           continue;

@@ -4,6 +4,7 @@ import type { ChannelEntity } from '../../domain/entities/channel.entity';
 import type { MessageEntity } from '../../domain/entities/message.entity';
 import type { RealtimePublisher } from '../../domain/ports/realtime-publisher.port';
 import type { ChannelRepository } from '../../domain/repositories/channel.repository.interface';
+import type { OrphanStatusRepository } from '../../domain/repositories/orphan-status.repository.interface';
 import type { MessageRepository, StatusUpdate } from '../../domain/repositories/message.repository.interface';
 import { ProviderSendError } from '../../infrastructure/providers/base.provider';
 import { isUniqueViolation } from '../../infrastructure/repositories/prisma-errors';
@@ -31,10 +32,11 @@ export class OutboundSendUseCase {
     private readonly breakers: CircuitBreakers,
     private readonly options: OutboundConfig,
     private readonly logger: Logger,
+    private readonly orphans: OrphanStatusRepository,
   ) {}
 
   async handle(job: OutboundJob, control: OutboundJobControl): Promise<OutboundJobOutcome> {
-    const message = await this.messages.findById(job.messageId);
+    const message = await this.messages.findForSend(job.messageId);
     // Already sent or failed (a job enqueued twice, or re-enqueued by recovery): nothing to do.
     if (!message || message.direction !== 'outgoing' || message.status !== 'PENDING') return DONE;
     const channel = await this.channels.findById(message.channelId);
@@ -73,7 +75,7 @@ export class OutboundSendUseCase {
 
   /**
    * The provider may have sent it and offers no idempotency key: a blind retry could send it twice,
-   * so it fails with TIMEOUT_UNCONFIRMED (a later status webhook may still move it to DELIVERED/READ).
+   * so it fails with TIMEOUT_UNCONFIRMED (no provider id is known to match later statuses to).
    */
   private unconfirmed(message: MessageEntity, reason: string): Promise<OutboundJobOutcome> {
     return this.finish(message, { status: 'FAILED', errorCode: 'TIMEOUT_UNCONFIRMED', errorMessage: `Not retried, it may have been sent: ${reason}` });
@@ -83,7 +85,16 @@ export class OutboundSendUseCase {
   private async finish(message: MessageEntity, update: StatusUpdate): Promise<OutboundJobOutcome> {
     const change = await this.record(message, update);
     if (change) this.publisher.messageStatus({ ...change.message, attachments: message.attachments }, change.previousStatus);
+    if (change && update.externalId) await this.applyOrphans(message, update.externalId);
     return DONE;
+  }
+
+  /** Statuses that arrived while the provider call was still answering (delivered before "sent" was stored). */
+  private async applyOrphans(message: MessageEntity, externalId: string): Promise<void> {
+    for (const orphan of await this.orphans.take(message.channelId, externalId)) {
+      const change = await this.messages.updateStatusByExternalId(message.channelId, externalId, orphan);
+      if (change) this.publisher.messageStatus({ ...change.message, attachments: message.attachments }, change.previousStatus);
+    }
   }
 
   /** A provider id already used by another message of the channel cannot be stored twice; the message was still sent. */

@@ -45,9 +45,11 @@ export interface MessageRepository {
    */
   storeIncoming(channel: { id: string; companyId: number; defaultAgentId: number | null }, event: InboundMessageEvent): Promise<StoredIncoming | null>;
   createOutgoing(input: NewOutgoingMessage): Promise<MessageEntity>;
-  /** Outgoing messages still PENDING on live channels, oldest first (the outbound queue's start-up recovery). */
+  /** Outgoing messages still PENDING, deleted channels included, oldest first (the outbound queue's start-up recovery). */
   listPendingOutgoing(): Promise<Array<{ id: string; channelId: string }>>;
   findById(id: string, companyId?: number): Promise<MessageEntity | null>;
+  /** The message even when its channel was deleted: the outbound worker must still settle it. */
+  findForSend(id: string): Promise<MessageEntity | null>;
   listByConversation(conversationId: string, page: PageRequest): Promise<Page<MessageEntity>>;
   /** Applies the status rule in the UPDATE itself; null when the rule refused or nothing matched. */
   updateStatusById(id: string, update: StatusUpdate): Promise<StatusChange | null>;

@@ -95,7 +95,7 @@ export class PrismaMessageRepository implements MessageRepository {
 
   async listPendingOutgoing(): Promise<Array<{ id: string; channelId: string }>> {
     return this.prisma.message.findMany({
-      where: { direction: 'outgoing', status: 'PENDING', channel: { deletedAt: null } },
+      where: { direction: 'outgoing', status: 'PENDING' },
       select: { id: true, channelId: true },
       orderBy: { createdAt: 'asc' },
     });
@@ -103,6 +103,10 @@ export class PrismaMessageRepository implements MessageRepository {
 
   async findById(id: string, companyId?: number): Promise<MessageEntity | null> {
     return (await this.prisma.message.findFirst({ where: { id, companyId, channel: { deletedAt: null } }, include: { attachments: true } })) as MessageEntity | null;
+  }
+
+  async findForSend(id: string): Promise<MessageEntity | null> {
+    return (await this.prisma.message.findUnique({ where: { id }, include: { attachments: true } })) as MessageEntity | null;
   }
 
   async listByConversation(conversationId: string, page: PageRequest): Promise<Page<MessageEntity>> {

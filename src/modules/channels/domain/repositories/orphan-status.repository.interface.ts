@@ -1,0 +1,12 @@
+import type { StatusUpdate } from './message.repository.interface';
+
+/** Statuses that came before their message's provider id was stored (port). */
+export interface OrphanStatusRepository {
+  /**
+   * Keeps the status for later unless an outgoing message of the channel already has that provider
+   * id ('known': the caller applies it now). Serialised per id with `take`, so none falls between.
+   */
+  parkUnlessKnown(channelId: string, externalId: string, update: StatusUpdate): Promise<'parked' | 'known'>;
+  /** Removes and returns the statuses kept for that provider id, oldest first. */
+  take(channelId: string, externalId: string): Promise<StatusUpdate[]>;
+}
