@@ -96,6 +96,9 @@ export interface OutboundConfig {
   pollMs: number;
   /** Sends per second per channel (burst: one second's worth). */
   rates: { meta: number; twilioWhatsapp: number; default: number };
+  /** How often PENDING messages without a job are re-enqueued (a Redis restart that lost its jobs), and how old they must be. */
+  sweepMs: number;
+  sweepAgeMs: number;
   /** Consecutive retryable failures that open a channel's circuit, and the cool-down before a probe. */
   breakerThreshold: number;
   breakerCooldownMs: number;
@@ -151,6 +154,8 @@ const schema = Joi.object({
   OUTBOUND_RATE_META: Joi.number().min(0.1).max(10000).default(80),
   OUTBOUND_RATE_TWILIO_WHATSAPP: Joi.number().min(0.1).max(10000).default(10),
   OUTBOUND_RATE_DEFAULT: Joi.number().min(0.1).max(10000).default(20),
+  OUTBOUND_SWEEP_MS: Joi.number().integer().min(100).max(3600000).default(60000),
+  OUTBOUND_SWEEP_AGE_MS: Joi.number().integer().min(100).max(86400000).default(120000),
   OUTBOUND_BREAKER_THRESHOLD: Joi.number().integer().min(1).max(1000).default(5),
   OUTBOUND_BREAKER_COOLDOWN_MS: Joi.number().integer().min(10).max(3600000).default(30000),
   SHUTDOWN_DEADLINE_MS: Joi.number().integer().min(0).max(600000).default(10000),
@@ -229,6 +234,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       lockMs: v.OUTBOUND_LOCK_MS,
       pollMs: v.OUTBOUND_POLL_MS,
       rates: { meta: v.OUTBOUND_RATE_META, twilioWhatsapp: v.OUTBOUND_RATE_TWILIO_WHATSAPP, default: v.OUTBOUND_RATE_DEFAULT },
+      sweepMs: v.OUTBOUND_SWEEP_MS,
+      sweepAgeMs: v.OUTBOUND_SWEEP_AGE_MS,
       breakerThreshold: v.OUTBOUND_BREAKER_THRESHOLD,
       breakerCooldownMs: v.OUTBOUND_BREAKER_COOLDOWN_MS,
     },

@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import request from 'supertest';
 import { bearer } from '../support/api-helpers';
 import { createCustomChannel } from '../support/custom-webhooks';
@@ -8,43 +6,8 @@ import { waitForAllSettled } from '../support/outbound';
 import { freePort } from '../support/ports';
 import { createTenant, type Tenant } from '../support/scenario';
 import { waitFor } from '../support/socket-client';
+import { killStrayServices, startServiceProcess as startService, type ServiceProcess as Service } from '../support/service-process';
 import { resetDatabase, sql, startTestApp } from '../support/test-app';
-
-// Runs the built service (`npm run build` first; `npm test` does it) as a real process and kills it.
-const MAIN = path.resolve(__dirname, '../../dist/main.js');
-
-interface Service {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<number | null>;
-}
-
-async function startService(port: number): Promise<Service> {
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env,
-      DATABASE_URL: process.env.TEST_DATABASE_URL,
-      REDIS_URL: process.env.TEST_REDIS_URL,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      SEED_DEMO: 'false',
-      LOG_LEVEL: 'warn',
-      // A killed worker's jobs are handed out again after the lock lapses: short here so the test is quick.
-      OUTBOUND_LOCK_MS: '2000',
-      SHUTDOWN_DEADLINE_MS: '5000',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 20_000;
-  for (;;) {
-    const up = await request(url).get('/health').then((r) => r.status === 200, () => false);
-    if (up) return { child, url, exited };
-    if (Date.now() > until || child.exitCode !== null) throw new Error('service did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('outbound queue across process crashes and stops (dist/main.js)', () => {
   let endpoint: FakeCustomEndpoint;
@@ -62,6 +25,7 @@ describe('outbound queue across process crashes and stops (dist/main.js)', () =>
     port = await freePort();
   });
   afterAll(async () => {
+    killStrayServices();
     await endpoint.stop();
   });
 

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { WhatsappClientEvent, WhatsappMedia, WhatsappSendOptions, WhatsappWebClient, WhatsappWebMessage } from '../../src/modules/channels/infrastructure/providers/whatsapp-web/whatsapp-web-client.port';
+import type { WhatsappClientEvent, WhatsappMedia, WhatsappSendOptions, WhatsappWebClient, WhatsappWebMessage, WhatsappWebReaction } from '../../src/modules/channels/infrastructure/providers/whatsapp-web/whatsapp-web-client.port';
 
 /**
  * A whatsapp-web.js `Client` stand-in with the same event names and method signatures; the test
@@ -38,6 +38,12 @@ export class FakeWhatsappClient extends EventEmitter implements WhatsappWebClien
 
   async getState(): Promise<string | null> {
     return this.state;
+  }
+
+  loggedOut = 0;
+  async logout(): Promise<void> {
+    this.loggedOut++;
+    this.state = null;
   }
 
   async sendMessage(chatId: string, content: string | WhatsappMedia, options?: WhatsappSendOptions): Promise<WhatsappWebMessage> {
@@ -86,4 +92,16 @@ export class FakeWhatsappClients {
 /** A whatsapp-web.js style incoming message. */
 export function waMessage(overrides: Partial<WhatsappWebMessage> = {}): WhatsappWebMessage {
   return { id: { _serialized: `false_15557770123@c.us_${Math.random().toString(36).slice(2)}`, fromMe: false }, from: '15557770123@c.us', to: '15550001111@c.us', body: 'hola', type: 'chat', timestamp: Math.floor(Date.now() / 1000), _data: { notifyName: 'Ana' }, ...overrides };
+}
+
+/** A `message_reaction` payload shaped like whatsapp-web.js's `Reaction` (msgKey, reactionText, parentMsgKey, senderUserJid). */
+export function waReaction(overrides: Partial<WhatsappWebReaction> = {}): WhatsappWebReaction {
+  return {
+    id: { _serialized: `false_15557770123@c.us_R${Math.random().toString(36).slice(2)}`, fromMe: false, remote: '15557770123@c.us' },
+    reaction: '👍',
+    timestamp: Math.floor(Date.now() / 1000),
+    senderId: '15557770123@c.us',
+    msgId: { _serialized: 'true_15557770123@c.us_OUT1' },
+    ...overrides,
+  };
 }

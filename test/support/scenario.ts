@@ -53,7 +53,7 @@ export async function createMetaChannel(app: TestApp, graph: FakeGraphApi, tenan
 }
 
 /** Posts a fixture (or any bytes) as a signed Meta webhook. */
-export function postMetaWebhook(app: TestApp, body: Buffer | string, opts: { path?: string; secret?: string; signature?: string | null } = {}) {
+export function postMetaWebhook(app: Pick<TestApp, 'url'>, body: Buffer | string, opts: { path?: string; secret?: string; signature?: string | null } = {}) {
   const raw = Buffer.isBuffer(body) ? body : Buffer.from(body);
   const req = request(app.url).post(opts.path ?? '/webhooks/meta').set('Content-Type', 'application/json');
   const signature = opts.signature === undefined ? signMetaBody(raw, opts.secret ?? APP_SECRET) : opts.signature;

@@ -78,6 +78,23 @@ describe('WhatsApp Web session lifecycle (fake whatsapp-web.js client, real app,
     expect(clients.latest(channel.id).sent).toEqual([{ chatId: '15557770123@c.us', content: 'hola' }]);
   });
 
+  it('when a logged-in channel is deleted, then the device is logged out, the browser stopped, and the saved session and its folder are gone', async () => {
+    await loggedIn();
+    const client = clients.latest(channel.id);
+    expect(await app.container.authSessions.hasSerializedSession(channel.id)).toBe(true);
+    expect((await api().delete(`/api/channels/${channel.id}`).set(bearer(tenant.adminToken))).status).toBe(200);
+    expect(client.loggedOut).toBe(1);
+    expect(client.destroyed).toBe(1);
+    expect(await app.container.authSessions.hasSerializedSession(channel.id)).toBe(false);
+    await expect(fs.stat(sessionFolder(app.container.config.dataDir, channel.id))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('when a channel whose browser is not running here is deleted, then its saved session is dropped too', async () => {
+    await app.container.authSessions.saveSerializedSession(channel.id, Buffer.from('PK saved elsewhere'));
+    expect((await api().delete(`/api/channels/${channel.id}`).set(bearer(tenant.adminToken))).status).toBe(200);
+    expect(await app.container.authSessions.hasSerializedSession(channel.id)).toBe(false);
+  });
+
   it('when the phone logs out, then disconnected then session_cleaned, the channel is inactive, the session is gone from the store and the disk, and GET /qr gives a fresh QR', async () => {
     await loggedIn();
     const client = clients.latest(channel.id);

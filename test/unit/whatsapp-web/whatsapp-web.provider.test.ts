@@ -2,7 +2,7 @@ import type { ChannelEntity } from '../../../src/modules/channels/domain/entitie
 import type { InboundEvent } from '../../../src/modules/channels/domain/inbound-event';
 import { WhatsappWebProvider, type WhatsappWebOptions } from '../../../src/modules/channels/infrastructure/providers/whatsapp-web/whatsapp-web.provider';
 import { withTimeout } from '../../../src/modules/channels/infrastructure/providers/whatsapp-web/with-timeout';
-import { FakeWhatsappClients, waMessage } from '../../support/fake-whatsapp-client';
+import { FakeWhatsappClients, waMessage, waReaction } from '../../support/fake-whatsapp-client';
 
 const channel: ChannelEntity = {
   id: '11111111-1111-4111-8111-111111111111', companyId: 1, name: 'WA', type: 'WHATSAPP', provider: 'CUSTOM', config: {}, isActive: false,
@@ -123,7 +123,8 @@ describe('WhatsappWebProvider', () => {
     c.emit('message', waMessage({ body: 'hola' }));
     c.emit('message', waMessage({ type: 'location', body: '', location: { latitude: 4.6, longitude: -74.08, description: 'Bogotá' } }));
     c.emit('message', waMessage({ type: 'vcard', body: '', vCards: ['BEGIN:VCARD\nVERSION:3.0\nFN:Luis Pérez\nEND:VCARD'] }));
-    c.emit('message', waMessage({ type: 'reaction', body: '👍' }));
+    c.emit('message_reaction', waReaction());
+    c.emit('message_reaction', waReaction({ id: { _serialized: 'true_own_reaction', fromMe: true } }));
     c.emit('message', waMessage({ type: 'image', body: 'factura', hasMedia: true, _data: { notifyName: 'Ana', mimetype: 'image/jpeg' } }));
     c.emit('message', waMessage({ id: { _serialized: 'true_x', fromMe: true }, fromMe: true }));
     await tick();
@@ -131,10 +132,30 @@ describe('WhatsappWebProvider', () => {
       ['text', 'hola', '15557770123', 'Ana'],
       ['location', 'Bogotá', '15557770123', 'Ana'],
       ['contacts', 'Luis Pérez', '15557770123', 'Ana'],
-      ['reaction', '👍', '15557770123', 'Ana'],
+      ['reaction', '👍', '15557770123', undefined],
       ['image', 'factura', '15557770123', 'Ana'],
     ]);
     expect(pushed[4]).toMatchObject({ attachments: [{ type: 'image', mimeType: 'image/jpeg', caption: 'factura' }] });
+    expect(pushed[3]).toMatchObject({ payload: { reactedTo: 'true_15557770123@c.us_OUT1', removed: false } });
+  });
+
+  it('when a contact posts a status (status@broadcast) and a group message arrives, then the status is no conversation and the group keeps its whole id', async () => {
+    const { clients, provider, pushed } = setup();
+    await provider.initialize();
+    const c = clients.latest(channel.id);
+    c.emit('message', waMessage({ from: 'status@broadcast', isStatus: true, body: 'my story' }));
+    c.emit('message_reaction', waReaction({ id: { _serialized: 'false_status@broadcast_R1', fromMe: false, remote: 'status@broadcast' } }));
+    c.emit('message', waMessage({ from: '120363025246125888@g.us', body: 'hola grupo' }));
+    await tick();
+    expect(pushed.map((e) => e.kind === 'message' && [e.from, e.text])).toEqual([['120363025246125888@g.us', 'hola grupo']]);
+  });
+
+  it('when a reply goes to a group conversation, then it is sent to the group id, not to a private chat', async () => {
+    const { clients, provider } = setup();
+    await provider.initialize();
+    clients.latest(channel.id).login();
+    await provider.sendMessage({ id: 'm1', conversationId: 'c1', to: '120363025246125888@g.us', text: 'hola', contentType: 'text', attachments: [] });
+    expect(clients.latest(channel.id).sent.map((s) => s.chatId)).toEqual(['120363025246125888@g.us']);
   });
 
   it('when acks arrive, then 1 SENT, 2 DELIVERED, 3 and 4 READ, -1 FAILED; 0 is ignored', async () => {

@@ -187,7 +187,7 @@ export class ChannelsContainer {
       logger.warn({ module: 'outbound', operation: 'circuit', channel_id: channelId, reason }, 'channel circuit changed');
     });
     const sender = new OutboundSendUseCase(messages, channels, this.runtime, publisher, limiter, this.circuits, config.outbound, logger, orphans);
-    this.outboundWorker = new OutboundWorkerService(queue, sender, messages, logger);
+    this.outboundWorker = new OutboundWorkerService(queue, sender, messages, logger, config.outbound);
     const ingest = new InboundIngestUseCase(messages, publisher, logger, orphans);
     this.runtime.setIngestHandler((channel, events) => ingest.ingest(channel, events));
     this.useCases = {

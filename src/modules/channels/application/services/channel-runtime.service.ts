@@ -111,15 +111,18 @@ export class ChannelRuntimeService {
     }
   }
 
-  /** Stops and forgets the channel's provider, if it runs here; `announce` false at shutdown (the channel is not stopping, this instance is). */
-  async stopChannel(channel: Pick<ChannelEntity, 'id' | 'companyId'>, announce = true): Promise<void> {
+  /**
+   * Stops and forgets the channel's provider, if it runs here; `announce` false at shutdown (the
+   * channel is not stopping, this instance is); `retire` when the channel is deleted (ends its login too).
+   */
+  async stopChannel(channel: Pick<ChannelEntity, 'id' | 'companyId'>, announce = true, retire = false): Promise<void> {
     const channelId = channel.id;
     const provider = this.providers.get(channelId);
     // A start in progress is abandoned too, so the next start builds a fresh provider instead of joining it.
     this.starting.delete(channelId);
     if (!provider) return;
     this.providers.delete(channelId);
-    await provider.destroy().catch((err) => this.logger.warn({ module: 'runtime', operation: 'stopChannel', channel_id: channelId, err }, 'provider destroy failed'));
+    await (retire ? provider.retire() : provider.destroy()).catch((err) => this.logger.warn({ module: 'runtime', operation: 'stopChannel', channel_id: channelId, err }, 'provider destroy failed'));
     if (announce) this.events.channelEvent(channel, 'stopped', this.statusFields(channelId));
     this.logger.info({ module: 'runtime', operation: 'stopChannel', channel_id: channelId, success: true }, 'channel stopped');
   }
@@ -138,8 +141,9 @@ export class ChannelRuntimeService {
   async refreshChannel(channelId: string): Promise<void> {
     const provider = this.providers.get(channelId);
     if (!provider) return;
-    await this.stopChannel(provider.channelRef, false);
     const channel = await this.channels.findById(channelId);
+    // Gone: deleted on the other instance, so the login ends here, where its browser runs.
+    await this.stopChannel(provider.channelRef, false, !channel);
     if (channel?.isActive) await this.startChannel(channel, false);
   }
 

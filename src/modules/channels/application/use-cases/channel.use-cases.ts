@@ -123,7 +123,9 @@ export class ChannelUseCases {
   async remove(user: AuthUser, id: string): Promise<void> {
     const channel = await this.get(user, id);
     await this.channels.softDelete(channel.id);
-    await this.runtime.stopChannel(channel);
+    await this.runtime.stopChannel(channel, true, true);
+    // A saved WhatsApp Web login of a channel not running here is dropped too: no session outlives its channel.
+    if (channel.provider === 'CUSTOM' && channel.type === 'WHATSAPP') await this.sessions.deleteSerializedSession(channel.id);
     this.announce(channel, false, 'deleted');
     this.cluster.channelChanged(channel.id);
   }

@@ -53,9 +53,9 @@ export class MessageUseCases {
       attachments: attachments.map((a) => ({ ...a, type: dto.content_type, caption: dto.message || undefined })),
     });
     this.publisher.messageCreated(pending, { ...conversation, lastMessageAt: pending.timestamp });
-    // The queue's worker sends it; a failed enqueue leaves it PENDING for the start-up recovery.
+    // The queue's worker sends it; a failed enqueue leaves it PENDING for the worker's recovery sweep.
     await this.queue.enqueue(pending.id, channel.id).catch((err) =>
-      this.logger.error({ module: 'messages', operation: 'send', channel_id: channel.id, message_id: pending.id, err }, 'enqueue failed; recovered at next start'),
+      this.logger.error({ module: 'messages', operation: 'send', channel_id: channel.id, message_id: pending.id, err }, 'enqueue failed; the recovery sweep enqueues it again'),
     );
     this.logger.info({ module: 'messages', operation: 'send', channel_id: channel.id, conversation_id: conversation.id, message_id: pending.id, success: true }, 'message queued');
     return pending;

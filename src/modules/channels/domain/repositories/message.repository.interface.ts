@@ -45,8 +45,8 @@ export interface MessageRepository {
    */
   storeIncoming(channel: { id: string; companyId: number; defaultAgentId: number | null }, event: InboundMessageEvent): Promise<StoredIncoming | null>;
   createOutgoing(input: NewOutgoingMessage): Promise<MessageEntity>;
-  /** Outgoing messages still PENDING, deleted channels included, oldest first (the outbound queue's start-up recovery). */
-  listPendingOutgoing(): Promise<Array<{ id: string; channelId: string }>>;
+  /** Outgoing messages still PENDING (created before the date, if given), deleted channels included, oldest first: the outbound queue's recovery. */
+  listPendingOutgoing(createdBefore?: Date): Promise<Array<{ id: string; channelId: string }>>;
   findById(id: string, companyId?: number): Promise<MessageEntity | null>;
   /** The message even when its channel was deleted: the outbound worker must still settle it. */
   findForSend(id: string): Promise<MessageEntity | null>;

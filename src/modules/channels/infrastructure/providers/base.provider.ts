@@ -85,6 +85,10 @@ export abstract class BaseProvider {
   abstract initialize(): Promise<void>;
   /** Stops it and frees every resource it holds. */
   abstract destroy(): Promise<void>;
+  /** The channel is deleted: also ends any login the provider keeps (WhatsApp Web); others just stop. */
+  retire(): Promise<void> {
+    return this.destroy();
+  }
   /** Checks the credentials against the provider; ProviderRejectedError (400) or ProviderUnavailableError (502). */
   abstract validateCredentials(): Promise<ValidatedAccount>;
   /** Sends one message; ProviderSendError when the provider refuses or cannot be reached. */

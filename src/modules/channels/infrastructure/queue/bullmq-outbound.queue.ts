@@ -17,6 +17,9 @@ export interface BullmqQueueOptions {
   errorDelayMs: number;
 }
 
+/** How long a send request waits for Redis to take its job. */
+const ENQUEUE_WAIT_MS = 2000;
+
 interface JobData {
   messageId: string;
   channelId: string;
@@ -53,7 +56,17 @@ export class BullmqOutboundQueue implements OutboundQueue {
     return c;
   }
 
+  /**
+   * Adds the job; with Redis away the add waits in ioredis's offline queue (and still lands when it
+   * returns), so the caller is released after ENQUEUE_WAIT_MS and the worker's sweep backs it up.
+   */
   async enqueue(messageId: string, channelId: string): Promise<void> {
+    const adding = this.add(messageId, channelId);
+    if (!(await settleWithin([adding], ENQUEUE_WAIT_MS))) throw new Error(`Redis did not take the job within ${ENQUEUE_WAIT_MS} ms`);
+    await adding;
+  }
+
+  private async add(messageId: string, channelId: string): Promise<void> {
     await this.queue.add('send', { messageId, channelId, attempts: 0 }, {
       jobId: messageId,
       removeOnComplete: true,

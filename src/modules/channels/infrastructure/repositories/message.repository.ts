@@ -93,9 +93,9 @@ export class PrismaMessageRepository implements MessageRepository {
     return row as MessageEntity;
   }
 
-  async listPendingOutgoing(): Promise<Array<{ id: string; channelId: string }>> {
+  async listPendingOutgoing(createdBefore?: Date): Promise<Array<{ id: string; channelId: string }>> {
     return this.prisma.message.findMany({
-      where: { direction: 'outgoing', status: 'PENDING' },
+      where: { direction: 'outgoing', status: 'PENDING', createdAt: createdBefore ? { lt: createdBefore } : undefined },
       select: { id: true, channelId: true },
       orderBy: { createdAt: 'asc' },
     });

@@ -47,6 +47,10 @@ export class GuardedWhatsappClient implements WhatsappWebClient {
     return this.inner.getState();
   }
 
+  logout(): Promise<void> {
+    return this.inner.logout();
+  }
+
   /** Media goes to the library as its own `MessageMedia` (it checks `instanceof`). */
   sendMessage(chatId: string, content: string | WhatsappMedia, options?: WhatsappSendOptions): Promise<WhatsappWebMessage> {
     if (typeof content === 'string') return this.inner.sendMessage(chatId, content, options);

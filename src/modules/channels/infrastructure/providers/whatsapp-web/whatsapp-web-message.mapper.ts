@@ -1,18 +1,25 @@
 import { storableString } from '../../../../../shared/database/storable-json';
 import type { ContentType } from '../../../domain/entities/message.entity';
 import type { InboundAttachment, InboundMessageEvent, InboundStatusEvent } from '../../../domain/inbound-event';
-import type { WhatsappWebMessage } from './whatsapp-web-client.port';
+import type { WhatsappWebMessage, WhatsappWebReaction } from './whatsapp-web-client.port';
 
 const MEDIA_TYPES: Record<string, ContentType> = { image: 'image', video: 'video', audio: 'audio', ptt: 'audio', document: 'document', sticker: 'sticker' };
 
 /** whatsapp-web.js ack values: -1 error, 1 server, 2 device, 3 read, 4 played (0 pending is not news). */
 const ACK_STATUS: Record<number, InboundStatusEvent['status']> = { [-1]: 'FAILED', 1: 'SENT', 2: 'DELIVERED', 3: 'READ', 4: 'READ' };
 
-/** `15551234567@c.us` -> `15551234567`: the address conversations use, like Meta's wa_id. */
+/**
+ * `15551234567@c.us` -> `15551234567`: the address conversations use, like Meta's wa_id. A group
+ * (`...@g.us`) keeps its whole id, so a reply goes back to the group and not to a private chat.
+ */
 export function addressOf(jid: string | undefined): string | undefined {
   if (!jid) return undefined;
+  if (jid.endsWith('@g.us')) return jid;
   return jid.split('@')[0] || undefined;
 }
+
+/** Contacts' status updates (stories) come as messages from this address: they are not conversations. */
+const STATUS_BROADCAST = 'status@broadcast';
 
 function toDate(unixSeconds: number): Date {
   const d = new Date(Number(unixSeconds) * 1000);
@@ -54,7 +61,7 @@ function describe(m: WhatsappWebMessage): { contentType: ContentType; text: stri
 export function toInboundMessage(m: WhatsappWebMessage): InboundMessageEvent | undefined {
   const externalId = m?.id?._serialized;
   const from = addressOf(m?.from);
-  if (!externalId || externalId.length > 255 || !from || m.fromMe || m.id.fromMe) return undefined;
+  if (!externalId || externalId.length > 255 || !from || m.fromMe || m.id.fromMe || m.from === STATUS_BROADCAST || m.isStatus) return undefined;
   const notifyName = m._data?.notifyName;
   return {
     kind: 'message',
@@ -66,6 +73,25 @@ export function toInboundMessage(m: WhatsappWebMessage): InboundMessageEvent | u
     ...describe(m),
     // The raw fields only: the library's object holds a reference to the whole client.
     payload: { id: externalId, type: m.type, from: m.from, to: m.to, timestamp: m.timestamp, hasMedia: Boolean(m.hasMedia) },
+  };
+}
+
+/** A `message_reaction` (the library's Reaction) as a reaction message; undefined for our own reactions. */
+export function toReactionMessage(r: WhatsappWebReaction): InboundMessageEvent | undefined {
+  const externalId = r?.id?._serialized;
+  const from = addressOf(r?.senderId);
+  if (!externalId || externalId.length > 255 || !from || r.id.fromMe || r.id.remote === STATUS_BROADCAST) return undefined;
+  // The library passes WhatsApp's value: seconds, sometimes milliseconds.
+  const ts = Number(r.timestamp);
+  return {
+    kind: 'message',
+    externalId,
+    from,
+    timestamp: toDate(ts > 1e12 ? ts / 1000 : ts),
+    contentType: 'reaction',
+    text: text(r.reaction),
+    attachments: [],
+    payload: { id: externalId, type: 'reaction', from: r.senderId, reactedTo: r.msgId?._serialized ?? null, removed: !r.reaction, timestamp: r.timestamp },
   };
 }
 

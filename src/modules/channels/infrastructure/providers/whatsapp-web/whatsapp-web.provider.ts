@@ -3,9 +3,9 @@ import type { ChannelEntity } from '../../../domain/entities/channel.entity';
 import type { InboundEvent } from '../../../domain/inbound-event';
 import { BaseProvider, ProviderSendError, type Capability, type OutboundMessage, type SendResult, type ValidatedAccount } from '../base.provider';
 import { InboundBatcher } from './inbound-batcher';
-import type { WhatsappClientFactory, WhatsappMedia, WhatsappWebClient, WhatsappWebMessage } from './whatsapp-web-client.port';
+import type { WhatsappClientFactory, WhatsappMedia, WhatsappWebClient, WhatsappWebMessage, WhatsappWebReaction } from './whatsapp-web-client.port';
 import { attachDownloadedMedia, toWhatsappMedia, type MediaStore } from './whatsapp-web-media';
-import { toInboundMessage, toStatusEvent } from './whatsapp-web-message.mapper';
+import { toInboundMessage, toReactionMessage, toStatusEvent } from './whatsapp-web-message.mapper';
 import { TimeoutError, withTimeout } from './with-timeout';
 
 /** Settings of WhatsApp Web providers. */
@@ -95,6 +95,18 @@ export class WhatsappWebProvider extends BaseProvider {
     this.resetLocal('stopped');
     if (client) await this.safeDestroy(client);
     await this.cleanup?.catch(() => undefined);
+  }
+
+  /**
+   * The channel is deleted: the device is unlinked from the phone when logged in (bounded, best
+   * effort), the browser stopped, and the saved session and its folder removed, so no login outlives it.
+   */
+  override async retire(): Promise<void> {
+    const client = this.client;
+    if (client && this.authenticated) await withTimeout(client.logout(), this.options.callTimeoutMs, 'WhatsApp Web logout').catch((e) => this.options.onError?.('logout', e));
+    await this.destroy();
+    await this.options.forgetSession?.(this.channel.id).catch((e) => this.options.onError?.('forget_session', e));
+    await this.options.cleanupSession?.(this.channel.id).catch((e) => this.options.onError?.('cleanup_session', e));
   }
 
   /** QR channels have no credentials to check: the login happens by scanning. */
@@ -222,6 +234,8 @@ export class WhatsappWebProvider extends BaseProvider {
     client.on('auth_failure', current((msg: unknown) => (this.cleanup = this.onLoggedOut(client, 'auth_failure', { message: String(msg ?? '') }))));
     client.on('message', current((m: WhatsappWebMessage) => this.enqueue(this.prepareMessage(m))));
     client.on('message_ack', current((m: WhatsappWebMessage, ack: number) => this.enqueue(toStatusEvent(m, ack))));
+    // The library reports reactions only with this event, never as a `message`.
+    client.on('message_reaction', current((r: WhatsappWebReaction) => this.enqueue(toReactionMessage(r))));
   }
 
   /** Media downloads run in parallel, but events reach the batcher in the order WhatsApp sent them. */
