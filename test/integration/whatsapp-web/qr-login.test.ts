@@ -133,6 +133,17 @@ describe('WhatsApp Web QR login over HTTP (fake whatsapp-web.js client)', () => 
     await app.container.authSessions.deleteSerializedSession(channel.id);
   });
 
+  it('when WhatsApp answers the restore of a saved session with a QR (the session was revoked), then GET /qr drops the stale session and answers that QR', async () => {
+    const channel = await createWaChannel();
+    await app.container.authSessions.saveSerializedSession(channel.id, Buffer.from('zip'), 60);
+    const res = await qrOf(channel.id);
+    expect(res.status).toBe(200);
+    expect(res.body.data).toMatchObject({ status: 'pending', qrCode: `2@qr-${channel.id}-1`, sessionId: channel.authSession.sessionId });
+    expect(await app.container.authSessions.hasSerializedSession(channel.id)).toBe(false);
+    expect((await qrOf(channel.id)).body.data).toMatchObject({ status: 'pending', qrCode: `2@qr-${channel.id}-1` });
+    expect(clients.all).toHaveLength(1);
+  });
+
   it('when the browser cannot start, then GET /qr answers 502 and the browser is destroyed', async () => {
     const channel = await createWaChannel();
     clients.setup = (c) => {

@@ -80,4 +80,26 @@ describe.each([
     expect(qr.body.data).toMatchObject({ status: 'pending', qrCode: expect.stringContaining('2@qr-') });
     expect(after.all).toHaveLength(1);
   });
+
+  it('when the browser cannot start at restart, then the channel reads runtime_status error with the reason, not stopped', async () => {
+    const before = new FakeWhatsappClients();
+    const first = await start(before);
+    const tenant = await createTenant(first);
+    const channel = await createWhatsappWebChannel(first, tenant);
+    await request(first.url).get(`/api/channels/${channel.id}/qr`).set(bearer(tenant.adminToken));
+    await scan(first, before.latest(channel.id));
+    await activeInDatabase(channel.id);
+    await first.stop();
+
+    const after = new FakeWhatsappClients();
+    after.setup = (c) => {
+      c.initializeBehaviour = new Error('net::ERR_NAME_NOT_RESOLVED at https://web.whatsapp.com/');
+    };
+    const second = await startTestApp(env, { whatsappClientFactory: after.create });
+    apps.push(second);
+    const res = await request(second.url).get(`/api/channels/${channel.id}`).set(bearer(tenant.adminToken));
+    expect(res.body.data).toMatchObject({ is_active: true, runtime_status: 'error', runtime_error: expect.stringContaining('ERR_NAME_NOT_RESOLVED') });
+    expect(after.latest(channel.id).destroyed).toBe(1);
+    await second.container.authSessions.deleteSerializedSession(channel.id);
+  });
 });

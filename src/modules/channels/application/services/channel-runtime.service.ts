@@ -13,6 +13,8 @@ export interface ChannelRuntimeStatus {
   running: boolean;
   state: ProviderState;
   authenticated: boolean;
+  /** Why the last start failed here (state `error`), until the channel starts or stops. */
+  lastError?: string;
 }
 
 /** Where provider-pushed events go (the ingest use case). */
@@ -25,6 +27,8 @@ export type LifecycleListener = (channel: ChannelEntity, event: ProviderLifecycl
 export class ChannelRuntimeService {
   private readonly providers = new Map<string, BaseProvider>();
   private readonly starting = new Map<string, Promise<BaseProvider>>();
+  /** Channels whose last start failed here, with the reason, so their status says `error` rather than `stopped`. */
+  private readonly failedStarts = new Map<string, string>();
   private ingest?: IngestHandler;
   private lifecycle?: LifecycleListener;
 
@@ -93,9 +97,14 @@ export class ChannelRuntimeService {
       try {
         await provider.initialize();
       } catch (err) {
-        if (this.providers.get(channel.id) === provider) this.providers.delete(channel.id);
+        if (this.providers.get(channel.id) === provider) {
+          this.providers.delete(channel.id);
+          this.failedStarts.set(channel.id, err instanceof Error ? err.message : String(err));
+          if (announce) this.events.channelEvent(channel, 'status.updated', { ...this.statusFields(channel.id), reason: 'start_failed', error: this.failedStarts.get(channel.id) });
+        }
         throw err;
       }
+      this.failedStarts.delete(channel.id);
       // Stopped (deleted, deactivated) while its browser was starting: stopChannel already destroyed it.
       if (this.providers.get(channel.id) !== provider) throw new ConflictError('Channel was stopped while it was starting', 'CHANNEL_STOPPED');
       // Session providers announce `started` once logged in (their `ready`), not when the browser opens.
@@ -120,6 +129,7 @@ export class ChannelRuntimeService {
     const provider = this.providers.get(channelId);
     // A start in progress is abandoned too, so the next start builds a fresh provider instead of joining it.
     this.starting.delete(channelId);
+    this.failedStarts.delete(channelId);
     if (!provider) return;
     this.providers.delete(channelId);
     await (retire ? provider.retire() : provider.destroy()).catch((err) => this.logger.warn({ module: 'runtime', operation: 'stopChannel', channel_id: channelId, err }, 'provider destroy failed'));
@@ -172,11 +182,13 @@ export class ChannelRuntimeService {
 
   getChannelStatus(channelId: string): ChannelRuntimeStatus {
     const provider = this.providers.get(channelId);
+    const lastError = provider ? undefined : this.failedStarts.get(channelId);
     return {
       channelId,
       running: Boolean(provider),
-      state: provider?.getState() ?? 'stopped',
+      state: provider?.getState() ?? (lastError ? 'error' : 'stopped'),
       authenticated: provider?.isAuthenticated() ?? false,
+      ...(lastError ? { lastError } : {}),
     };
   }
 

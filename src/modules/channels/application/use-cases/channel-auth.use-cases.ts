@@ -48,18 +48,20 @@ export class ChannelAuthUseCases {
     return provider;
   }
 
-  /** The saved session is restored when one exists; otherwise the first QR of a started browser. */
+  /**
+   * The saved session is restored when one exists and WhatsApp takes it; otherwise (none saved, or
+   * WhatsApp answers the restore with a QR: the session is stale and is dropped) the first QR.
+   */
   async qr(user: AuthUser, id: string): Promise<QrLoginAnswer> {
     const channel = await this.qrChannel(user, id);
-    if (await this.sessions.hasSerializedSession(channel.id)) {
-      await this.start(channel);
-      return { sessionRestored: true, status: 'authenticated' };
-    }
-    const login = (await this.sessions.getPendingLogin(channel.id)) ?? (await this.sessions.createPendingLogin(channel.id));
+    const saved = await this.sessions.hasSerializedSession(channel.id);
     const provider = await this.start(channel);
     const step = await provider.waitForLogin(this.qrWaitMs).catch((err: unknown) => {
       throw new ProviderUnavailableError(`WhatsApp Web gave no QR: ${err instanceof Error ? err.message : String(err)}`);
     });
+    if (saved && 'authenticated' in step) return { sessionRestored: true, status: 'authenticated' };
+    if (saved) await this.sessions.deleteSerializedSession(channel.id);
+    const login = (await this.sessions.getPendingLogin(channel.id)) ?? (await this.sessions.createPendingLogin(channel.id));
     if ('authenticated' in step) return { sessionRestored: false, status: 'authenticated', sessionId: login.sessionId, expiresAt: login.expiresAt };
     return { status: 'pending', qrCode: step.qr, qrCodeUrl: this.signer.url(channel.id, login.sessionId), sessionId: login.sessionId, expiresAt: login.expiresAt };
   }
