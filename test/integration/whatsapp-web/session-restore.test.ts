@@ -62,7 +62,8 @@ describe.each([
     await second.container.authSessions.deleteSerializedSession(channel.id);
   });
 
-  it('when the saved session is gone at restart, then the channel stays active but waits for a scan (a QR) instead of failing the start', async () => {
+  /** A first service in which a channel is logged in by a scan; `beforeStop` runs before that service stops. */
+  async function loggedInThenStopped(beforeStop: (first: TestApp, channelId: string) => Promise<void> = async () => undefined) {
     const before = new FakeWhatsappClients();
     const first = await start(before);
     const tenant = await createTenant(first);
@@ -70,8 +71,13 @@ describe.each([
     await request(first.url).get(`/api/channels/${channel.id}/qr`).set(bearer(tenant.adminToken));
     await scan(first, before.latest(channel.id));
     await activeInDatabase(channel.id);
-    await first.container.authSessions.deleteSerializedSession(channel.id);
+    await beforeStop(first, channel.id);
     await first.stop();
+    return { tenant, channel };
+  }
+
+  it('when the saved session is gone at restart, then the channel stays active but waits for a scan (a QR) instead of failing the start', async () => {
+    const { tenant, channel } = await loggedInThenStopped((first, id) => first.container.authSessions.deleteSerializedSession(id));
 
     const after = new FakeWhatsappClients();
     const second = await start(after);
@@ -82,14 +88,7 @@ describe.each([
   });
 
   it('when the browser cannot start at restart, then the channel reads runtime_status error with the reason, not stopped', async () => {
-    const before = new FakeWhatsappClients();
-    const first = await start(before);
-    const tenant = await createTenant(first);
-    const channel = await createWhatsappWebChannel(first, tenant);
-    await request(first.url).get(`/api/channels/${channel.id}/qr`).set(bearer(tenant.adminToken));
-    await scan(first, before.latest(channel.id));
-    await activeInDatabase(channel.id);
-    await first.stop();
+    const { tenant, channel } = await loggedInThenStopped();
 
     const after = new FakeWhatsappClients();
     after.setup = (c) => {
