@@ -40,6 +40,8 @@ export class FakeTwilioApi extends LocalHttpFake {
   sendErrors: TwilioErrorReply[] = [];
   /** When set, account lookups answer this HTTP status (e.g. 503). */
   lookupStatus?: number;
+  /** The account's incoming numbers (E.164); undefined: it owns whatever number is asked for. */
+  ownedNumbers?: string[];
   private counter = 0;
 
   /** Back to a fresh fake: the fixtures' account, no recorded requests or queued errors; the next send gets the fixture's SID. */
@@ -49,6 +51,7 @@ export class FakeTwilioApi extends LocalHttpFake {
     this.requests.length = 0;
     this.sendErrors = [];
     this.lookupStatus = undefined;
+    this.ownedNumbers = undefined;
     this.accountStatus = 'active';
     this.counter = 0;
   }
@@ -78,6 +81,8 @@ export class FakeTwilioApi extends LocalHttpFake {
         res.end(JSON.stringify(body));
       };
       if (!this.authorised(req)) return send(401, restError(401, 20003, 'Authenticate'));
+      const numbers = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/IncomingPhoneNumbers\.json$/i.exec(url.pathname);
+      if (numbers && numbers[1] === this.accountSid && req.method === 'GET') return send(200, this.incomingNumbers(url.searchParams.get('PhoneNumber')));
       const match = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})(\/Messages)?\.json$/i.exec(url.pathname);
       if (!match || match[1] !== this.accountSid) return send(404, restError(404, 20404, `The requested resource ${url.pathname} was not found`));
       if (!match[2] && req.method === 'GET') {
@@ -107,6 +112,19 @@ export class FakeTwilioApi extends LocalHttpFake {
       subresource_uris: { messages: `/2010-04-01/Accounts/${this.accountSid}/Messages.json` },
       type: 'Full',
       uri: `/2010-04-01/Accounts/${this.accountSid}.json`,
+    };
+  }
+
+  /** GET .../IncomingPhoneNumbers.json?PhoneNumber=: Twilio's list page with the matching numbers. */
+  private incomingNumbers(phoneNumber: string | null) {
+    const owned = phoneNumber && (!this.ownedNumbers || this.ownedNumbers.includes(phoneNumber)) ? [phoneNumber] : [];
+    const uri = `/2010-04-01/Accounts/${this.accountSid}/IncomingPhoneNumbers.json?PhoneNumber=${encodeURIComponent(phoneNumber ?? '')}&PageSize=1&Page=0`;
+    return {
+      first_page_uri: uri, end: owned.length ? 0 : -1, previous_page_uri: null, next_page_uri: null, uri, page_size: 1, start: 0, page: 0,
+      incoming_phone_numbers: owned.map((n) => ({
+        account_sid: this.accountSid, phone_number: n, friendly_name: n, sid: `PN${'0'.repeat(32)}`,
+        capabilities: { voice: true, sms: true, mms: true, fax: false }, status: 'in-use', uri: `/2010-04-01/Accounts/${this.accountSid}/IncomingPhoneNumbers/PN${'0'.repeat(32)}.json`,
+      })),
     };
   }
 

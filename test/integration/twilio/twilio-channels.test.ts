@@ -22,12 +22,24 @@ describe('Twilio channels: credentials checked with Twilio, then sending', () =>
       expect(res.status).toBe(201);
       expect(res.body.data).toMatchObject({ type, provider: 'TWILIO', is_active: true, provider_account: TWILIO_NUMBER });
       expect(JSON.stringify(res.body)).not.toContain(ctx.twilio.authToken);
-      expect(ctx.twilio.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET /2010-04-01/Accounts/${ctx.twilio.accountSid}.json`]);
+      const numberLookup = type === 'WHATSAPP' ? [] : [`GET /2010-04-01/Accounts/${ctx.twilio.accountSid}/IncomingPhoneNumbers.json`];
+      expect(ctx.twilio.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET /2010-04-01/Accounts/${ctx.twilio.accountSid}.json`, ...numberLookup]);
       const [row] = await sql(`SELECT c.config::text AS config, cc.ciphertext FROM channels c JOIN channel_credentials cc ON cc.id = c.credentials_id`);
       // The Account resource carries the auth token: it must not end up in the stored config either.
       expect(row.config).not.toContain(ctx.twilio.authToken);
       expect(row.ciphertext).not.toContain(ctx.twilio.authToken);
       expect(JSON.parse(row.config)).toEqual({ account: { friendly_name: 'Fixture Account', status: 'active', type: 'Full' } });
+    });
+
+    it.each(['SMS', 'CALL'])('when the %s number is not one of the account\'s incoming numbers (another company\'s), then 400 NUMBER_NOT_OWNED and nothing is stored', async (type) => {
+      ctx.twilio.ownedNumbers = ['+15557770999'];
+      const before = await tableCounts();
+      const res = await create({ type });
+      expectErrorEnvelope(res, 400, 'PROVIDER_REJECTED');
+      expect(res.body).toMatchObject({ provider_error_code: 'NUMBER_NOT_OWNED', message: expect.stringContaining(TWILIO_NUMBER) });
+      expect(await tableCounts()).toEqual(before);
+      ctx.twilio.ownedNumbers = [TWILIO_NUMBER];
+      expect((await create({ type })).status).toBe(201);
     });
 
     it('when Twilio answers 401 to the token, then 400 PROVIDER_REJECTED and nothing is stored', async () => {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { bearer, expectErrorEnvelope, sendMessage, tableCounts } from '../../support/api-helpers';
 import { sendAndSettle } from '../../support/outbound';
-import { createCustomChannel, customSignature, postCustom, useAppWithCustomEndpoint } from '../../support/custom-webhooks';
+import { createCustomChannel, customChannelBody, customSignature, postCustom, useAppWithCustomEndpoint } from '../../support/custom-webhooks';
 import { CUSTOM_SECRET } from '../../support/fake-custom-endpoint';
 import { closeLocal, listenLocal } from '../../support/ports';
 import { createTenant, type Tenant } from '../../support/scenario';
@@ -63,6 +63,23 @@ describe('Custom webhook channels under attack (breaker)', () => {
     const res = await postCustom(ctx.app, other.id, { id: sent.body.data.external_id, status: 'failed', error: { code: 'X' } }, { status: true });
     expect(res.body.data).toMatchObject({ statusesApplied: 0, statusesIgnored: 1 });
     expect(await sql('SELECT status, error_code FROM messages')).toEqual([{ status: 'SENT', error_code: null }]);
+  });
+
+  it('when a customer message comes with the same id the endpoint gave our reply, then it is stored (the two directions are separate id spaces)', async () => {
+    const sent = await sendAndSettle(ctx.app, tenant.agentToken, { channel_id: channel.id, to: 'visitor-42', message: 'Hola' });
+    const res = await postCustom(ctx.app, channel.id, { ...MESSAGE, id: sent.body.data.external_id });
+    expect(res.body.data).toMatchObject({ stored: 1, duplicates: 0 });
+    expect((await postCustom(ctx.app, channel.id, { ...MESSAGE, id: sent.body.data.external_id })).body.data).toMatchObject({ stored: 0, duplicates: 1 });
+    expect(await sql(`SELECT direction::text FROM messages WHERE external_id = $1 ORDER BY direction`, [sent.body.data.external_id])).toEqual([{ direction: 'incoming' }, { direction: 'outgoing' }]);
+  });
+
+  it('when another company labels its custom channel with an account this company uses, then both exist; the same label twice in one company is a 409', async () => {
+    const label = { provider_account: 'shop-frontdoor' };
+    await createCustomChannel(ctx.app, tenant, ctx.endpoint, label);
+    const other = await createTenant(ctx.app, 'Other');
+    expect((await createCustomChannel(ctx.app, other, ctx.endpoint, label)).provider_account).toBe('shop-frontdoor');
+    const again = await request(ctx.app.url).post('/api/channels').set(bearer(tenant.adminToken)).send(customChannelBody(ctx.endpoint, label));
+    expectErrorEnvelope(again, 409, 'CHANNEL_ACCOUNT_TAKEN');
   });
 
   it('when a delivered or read status carries an error, then the message gets the status but no error code (errors belong to failed)', async () => {

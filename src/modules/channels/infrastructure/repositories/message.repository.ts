@@ -38,13 +38,13 @@ export class PrismaMessageRepository implements MessageRepository {
           },
           event.timestamp,
         );
-        // The unique (channel_id, external_id) index decides duplicates, never a prior read.
+        // The unique (channel_id, direction, external_id) index decides duplicates, never a prior read.
         const rows = await tx.$queryRaw<any[]>`
           INSERT INTO messages (company_id, channel_id, conversation_id, "from", "to", message, payload, metadata, direction, "timestamp", status, content_type, external_id)
           VALUES (${channel.companyId}, ${channel.id}::uuid, ${conversation.id}::uuid, ${event.from}, ${event.to ?? null}, ${event.text},
                   ${JSON.stringify(storableJson(event.payload))}::jsonb, ${event.metadata ? JSON.stringify(storableJson(event.metadata)) : null}::jsonb,
                   'incoming', ${event.timestamp}, 'RECEIVED', ${event.contentType}::"MessageContentType", ${event.externalId})
-          ON CONFLICT (channel_id, external_id) DO NOTHING
+          ON CONFLICT (channel_id, direction, external_id) DO NOTHING
           RETURNING *`;
         if (rows.length === 0) throw new DuplicateMessage();
         const message = messageFromRow(rows[0]);

@@ -45,6 +45,18 @@ function describeTwilioError(err: unknown): ProviderSendError {
 }
 
 /** Twilio adapter for SMS, WhatsApp and voice channels: sends through the twilio package; inbound arrives by webhook. */
+/** Maps a failed Twilio API call: a 4xx refusal is 400 (rejected), anything else 502 (unreachable). */
+function rethrowTwilio(what: string) {
+  return (err: unknown): never => {
+    const e = err as TwilioCallError;
+    if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.status !== 429) {
+      throw new ProviderRejectedError(`Twilio rejected ${what}: ${e.message || `HTTP ${e.status}`}`, { provider_error_code: e.code });
+    }
+    // No cause attached: the HTTP error holds the request with its Basic auth header.
+    throw new ProviderUnavailableError(`Twilio API unreachable (${typeof e?.status === 'number' ? `HTTP ${e.status}` : (typeof e?.code === 'string' ? e.code : 'network error')})`);
+  };
+}
+
 export class TwilioProvider extends BaseProvider {
   readonly capabilities: ReadonlySet<Capability>;
   private readonly creds: TwilioCredentials;
@@ -78,19 +90,22 @@ export class TwilioProvider extends BaseProvider {
   }
 
   /** Fetches the account (GET /2010-04-01/Accounts/{Sid}.json): 401/404 rejected (400), anything else unreachable (502). */
+  /**
+   * Fetches the account, then (SMS and voice) checks that the number is one of its incoming numbers,
+   * so no company can claim another's number. WhatsApp senders (the sandbox's shared number, senders
+   * registered through Meta) are not incoming numbers and are not checked.
+   */
   async validateCredentials(): Promise<ValidatedAccount> {
-    let account: { friendlyName: string; status: string; type: string };
-    try {
-      account = await this.client.api.v2010.accounts(this.creds.accountSid).fetch();
-    } catch (err) {
-      const e = err as TwilioCallError;
-      if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.status !== 429) {
-        throw new ProviderRejectedError(`Twilio rejected the credentials: ${e.message || `HTTP ${e.status}`}`, { provider_error_code: e.code });
-      }
-      // No cause attached: the HTTP error holds the request with its Basic auth header.
-      throw new ProviderUnavailableError(`Twilio API unreachable (${typeof e?.status === 'number' ? `HTTP ${e.status}` : (typeof e?.code === 'string' ? e.code : 'network error')})`);
-    }
+    const api = this.client.api.v2010.accounts(this.creds.accountSid);
+    const account: { friendlyName: string; status: string; type: string } = await api.fetch().catch(rethrowTwilio('the credentials'));
     if (account.status !== 'active') throw new ProviderRejectedError(`Twilio account is ${account.status}`, { provider_error_code: 'ACCOUNT_NOT_ACTIVE' });
+    if (this.channel.type !== 'WHATSAPP') {
+      const number = this.channel.providerAccount!;
+      const owned = await api.incomingPhoneNumbers.list({ phoneNumber: number, limit: 1 }).catch(rethrowTwilio('the number lookup'));
+      if (!owned.some((n) => n.phoneNumber === number)) {
+        throw new ProviderRejectedError(`${number} is not a phone number of this Twilio account`, { provider_error_code: 'NUMBER_NOT_OWNED' });
+      }
+    }
     return {
       providerAccount: this.channel.providerAccount!,
       displayName: account.friendlyName,
