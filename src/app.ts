@@ -12,6 +12,7 @@ import { requestLog } from './shared/http/request-log.middleware';
 import { securityHeaders } from './shared/http/security-headers.middleware';
 import type { ChannelsContainer } from './modules/channels/infrastructure/channels.container';
 import { healthRoutes } from './modules/channels/infrastructure/routes/health.routes';
+import { metricsRoutes } from './shared/metrics/metrics.routes';
 import { channelRoutes, qrImageRoutes } from './modules/channels/infrastructure/routes/channel.routes';
 import { companyRoutes } from './modules/channels/infrastructure/routes/company.routes';
 import { conversationRoutes } from './modules/channels/infrastructure/routes/conversation.routes';
@@ -34,10 +35,12 @@ export function createApp(container: ChannelsContainer): Express {
   app.set('trust proxy', 'loopback');
   app.use(requestId);
   app.use(requestLog(logger));
+  app.use(container.metrics.httpMiddleware());
   app.use(securityHeaders({ hsts: config.hsts }));
   app.use(cors({ origin: config.corsOrigins === '*' ? '*' : config.corsOrigins, exposedHeaders: EXPOSED_HEADERS }));
 
   app.use(healthRoutes(container));
+  app.use(metricsRoutes(container.metrics, config.metricsToken));
   const openapi = YAML.parse(fs.readFileSync(OPENAPI_PATH, 'utf8'));
   app.get('/openapi.json', (_req, res) => res.json(openapi));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi));

@@ -25,6 +25,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** Strict-Transport-Security is sent only when the service is reached over https (PUBLIC_BASE_URL). */
   hsts: boolean;
+  /** When set, GET /metrics wants `Authorization: Bearer <token>` (it lists channel ids). */
+  metricsToken?: string;
   /** Fixed-window request limits in the CacheStore (shared by every instance on one Redis); 0 turns one off. */
   rateLimit: {
     /** REST requests per minute per token (company + subject). */
@@ -158,6 +160,7 @@ const schema = Joi.object({
   OUTBOUND_SWEEP_AGE_MS: Joi.number().integer().min(100).max(86400000).default(120000),
   OUTBOUND_BREAKER_THRESHOLD: Joi.number().integer().min(1).max(1000).default(5),
   OUTBOUND_BREAKER_COOLDOWN_MS: Joi.number().integer().min(10).max(3600000).default(30000),
+  METRICS_TOKEN: Joi.string().min(16).max(256).allow(''),
   SHUTDOWN_DEADLINE_MS: Joi.number().integer().min(0).max(600000).default(10000),
 }).unknown(true);
 
@@ -194,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: v.CORS_ORIGINS.trim() === '*' ? '*' : v.CORS_ORIGINS.split(',').map((s: string) => s.trim()).filter(Boolean),
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
     hsts: publicBaseUrl.startsWith('https://'),
+    metricsToken: v.METRICS_TOKEN || undefined,
     rateLimit: { restPerMinute: v.RATE_LIMIT_REST_PER_MIN, webhookPerSecond: v.RATE_LIMIT_WEBHOOK_PER_SEC },
     seedDemo: v.SEED_DEMO ?? !v.DATABASE_URL,
     meta: {

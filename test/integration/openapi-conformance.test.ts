@@ -7,6 +7,7 @@ import { channelRoutes, qrImageRoutes } from '../../src/modules/channels/infrast
 import { companyRoutes } from '../../src/modules/channels/infrastructure/routes/company.routes';
 import { conversationRoutes } from '../../src/modules/channels/infrastructure/routes/conversation.routes';
 import { healthRoutes } from '../../src/modules/channels/infrastructure/routes/health.routes';
+import { metricsRoutes } from '../../src/shared/metrics/metrics.routes';
 import { mediaRoutes } from '../../src/modules/channels/infrastructure/routes/media.routes';
 import { messageRoutes } from '../../src/modules/channels/infrastructure/routes/message.routes';
 import { webhookRoutes } from '../../src/modules/channels/infrastructure/routes/webhook.routes';
@@ -34,6 +35,7 @@ const SERVICE_VERIFY_TOKEN = 'service-verify-token';
 const stub: any = new Proxy({}, { get: () => () => undefined });
 const MOUNTS: { prefix: string; factory: string; router: () => Router }[] = [
   { prefix: '', factory: 'healthRoutes', router: () => healthRoutes(stub) },
+  { prefix: '', factory: 'metricsRoutes', router: () => metricsRoutes(stub) },
   { prefix: '/webhooks', factory: 'webhookRoutes', router: () => webhookRoutes(stub, stub, stub) },
   { prefix: '/api/channels', factory: 'qrImageRoutes', router: () => qrImageRoutes(stub) },
   { prefix: '/api/companies', factory: 'companyRoutes', router: () => companyRoutes(stub) },

@@ -48,6 +48,7 @@ import { PrismaCompanyRepository } from './repositories/company.repository';
 import { PrismaConversationRepository } from './repositories/conversation.repository';
 import { PrismaMessageRepository } from './repositories/message.repository';
 import { PrismaOrphanStatusRepository } from './repositories/orphan-status.repository';
+import { PrometheusMetrics } from '../../../shared/metrics/prometheus-metrics';
 import type { OutboundQueue } from '../application/ports/outbound-queue.port';
 import { CircuitBreakers } from '../application/services/outbound/circuit-breaker';
 import { OutboundWorkerService } from '../application/services/outbound/outbound-worker.service';
@@ -85,6 +86,8 @@ export class ChannelsContainer {
   readonly outboundQueue: OutboundQueue;
   readonly outboundWorker: OutboundWorkerService;
   readonly circuits: CircuitBreakers;
+  /** Prometheus metrics of this container (GET /metrics). */
+  readonly metrics: PrometheusMetrics;
   readonly useCases: {
     channels: ChannelUseCases;
     channelAuth: ChannelAuthUseCases;
@@ -169,6 +172,11 @@ export class ChannelsContainer {
     }));
     this.providerFactory = factory;
     this.runtime = new ChannelRuntimeService(channels, factory, publisher, logger);
+    this.metrics = new PrometheusMetrics(config.instanceId, {
+      sockets: () => this.gateway.getStats(),
+      queueDepth: () => messages.countPendingOutgoing(),
+      activeChannels: () => this.runtime.size,
+    });
     this.health = new HealthService(prisma, deps.cache, this.runtime, config.instanceId);
     this.gateway.onChannelChanged((channelId) => {
       this.runtime.refreshChannel(channelId).catch((err) => logger.error({ module: 'runtime', operation: 'refreshChannel', channel_id: channelId, err }, 'refresh failed'));
@@ -186,9 +194,9 @@ export class ChannelsContainer {
       );
       logger.warn({ module: 'outbound', operation: 'circuit', channel_id: channelId, reason }, 'channel circuit changed');
     });
-    const sender = new OutboundSendUseCase(messages, channels, this.runtime, publisher, limiter, this.circuits, config.outbound, logger, orphans);
+    const sender = new OutboundSendUseCase(messages, channels, this.runtime, publisher, limiter, this.circuits, config.outbound, logger, orphans, this.metrics);
     this.outboundWorker = new OutboundWorkerService(queue, sender, messages, logger, config.outbound);
-    const ingest = new InboundIngestUseCase(messages, publisher, logger, orphans);
+    const ingest = new InboundIngestUseCase(messages, publisher, logger, orphans, this.metrics);
     this.runtime.setIngestHandler((channel, events) => ingest.ingest(channel, events));
     this.useCases = {
       channels: new ChannelUseCases(channels, this.companyRepository, this.runtime, publisher, this.gateway, { metaAppSecret: config.meta.appSecret }, logger, this.authSessions),

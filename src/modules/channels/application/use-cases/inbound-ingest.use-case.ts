@@ -4,6 +4,7 @@ import type { InboundEvent } from '../../domain/inbound-event';
 import type { RealtimePublisher } from '../../domain/ports/realtime-publisher.port';
 import type { OrphanStatusRepository } from '../../domain/repositories/orphan-status.repository.interface';
 import type { MessageRepository } from '../../domain/repositories/message.repository.interface';
+import { NO_METRICS, type ServiceMetrics } from '../ports/service-metrics.port';
 
 /** Counts of what one ingest call did. */
 export interface IngestResult {
@@ -23,6 +24,7 @@ export class InboundIngestUseCase {
     private readonly publisher: RealtimePublisher,
     private readonly logger: Logger,
     private readonly orphans: OrphanStatusRepository,
+    private readonly metrics: ServiceMetrics = NO_METRICS,
   ) {}
 
   async ingest(channel: ChannelEntity, events: InboundEvent[]): Promise<IngestResult> {
@@ -35,6 +37,7 @@ export class InboundIngestUseCase {
           continue;
         }
         result.stored++;
+        this.metrics.message(channel.id, 'incoming', stored.message.status);
         if (stored.conversationCreated) this.publisher.conversationUpdated(stored.conversation, 'created');
         this.publisher.messageReceived(stored.message, stored.conversation);
       } else {
@@ -49,9 +52,14 @@ export class InboundIngestUseCase {
           continue;
         }
         result.statusesApplied++;
+        this.metrics.message(channel.id, 'outgoing', change.message.status);
         this.publisher.messageStatus(change.message, change.previousStatus);
       }
     }
+    this.metrics.webhookEvents(channel.provider, 'stored', result.stored);
+    this.metrics.webhookEvents(channel.provider, 'duplicate', result.duplicates);
+    this.metrics.webhookEvents(channel.provider, 'status_applied', result.statusesApplied);
+    this.metrics.webhookEvents(channel.provider, 'status_ignored', result.statusesIgnored);
     this.logger.debug({ module: 'ingest', operation: 'ingest', channel_id: channel.id, ...result }, 'events ingested');
     return result;
   }

@@ -10,6 +10,7 @@ import { ProviderSendError } from '../../infrastructure/providers/base.provider'
 import { isUniqueViolation } from '../../infrastructure/repositories/prisma-errors';
 import type { OutboundJob, OutboundJobControl, OutboundJobOutcome } from '../ports/outbound-queue.port';
 import type { SendRateLimiter } from '../ports/send-rate-limiter.port';
+import { NO_METRICS, type ServiceMetrics } from '../ports/service-metrics.port';
 import type { ChannelRuntimeService } from '../services/channel-runtime.service';
 import type { CircuitBreakers } from '../services/outbound/circuit-breaker';
 import { retryDelayMs } from '../services/outbound/retry-policy';
@@ -33,6 +34,7 @@ export class OutboundSendUseCase {
     private readonly options: OutboundConfig,
     private readonly logger: Logger,
     private readonly orphans: OrphanStatusRepository,
+    private readonly metrics: ServiceMetrics = NO_METRICS,
   ) {}
 
   async handle(job: OutboundJob, control: OutboundJobControl): Promise<OutboundJobOutcome> {
@@ -67,6 +69,7 @@ export class OutboundSendUseCase {
       if (e.retryable) this.breakers.failure(channel.id);
       else this.breakers.success(channel.id);
       this.log(message, started, attempt, e.code);
+      this.metrics.providerError(channel.provider, e.code);
       if (e.outcomeUnknown && !provider.idempotentSends) return this.unconfirmed(message, e.message);
       if (e.retryable && attempt < this.options.maxAttempts) return { kind: 'retry', delayMs: retryDelayMs(attempt, this.options), countAttempt: true };
       return this.finish(message, { status: 'FAILED', errorCode: e.code, errorMessage: attempt > 1 ? `${e.message} (after ${attempt} attempts)` : e.message });
@@ -84,7 +87,10 @@ export class OutboundSendUseCase {
   /** Stores the final status and emits `message_status`. */
   private async finish(message: MessageEntity, update: StatusUpdate): Promise<OutboundJobOutcome> {
     const change = await this.record(message, update);
-    if (change) this.publisher.messageStatus({ ...change.message, attachments: message.attachments }, change.previousStatus);
+    if (change) {
+      this.publisher.messageStatus({ ...change.message, attachments: message.attachments }, change.previousStatus);
+      this.metrics.message(message.channelId, 'outgoing', change.message.status);
+    }
     if (change && update.externalId) await this.applyOrphans(message, update.externalId);
     return DONE;
   }

@@ -105,6 +105,10 @@ export class PrismaMessageRepository implements MessageRepository {
     return (await this.prisma.message.findFirst({ where: { id, companyId, channel: { deletedAt: null } }, include: { attachments: true } })) as MessageEntity | null;
   }
 
+  async countPendingOutgoing(): Promise<number> {
+    return this.prisma.message.count({ where: { direction: 'outgoing', status: 'PENDING' } });
+  }
+
   async findForSend(id: string): Promise<MessageEntity | null> {
     return (await this.prisma.message.findUnique({ where: { id }, include: { attachments: true } })) as MessageEntity | null;
   }

@@ -11,3 +11,6 @@ CREATE UNIQUE INDEX "channels_custom_account_live_key" ON "channels"("company_id
 -- answer id "1001" for our reply while a customer's message "1001" comes in): one unique per direction.
 DROP INDEX "messages_channel_id_external_id_key";
 CREATE UNIQUE INDEX "messages_channel_id_direction_external_id_key" ON "messages"("channel_id", "direction", "external_id");
+
+-- The outbound recovery sweep and the queue-depth metric look for PENDING outgoing messages often.
+CREATE INDEX "messages_pending_outgoing_idx" ON "messages"("created_at") WHERE "status" = 'PENDING' AND "direction" = 'outgoing';
