@@ -222,6 +222,9 @@ describe('OpenAPI conformance (openapi.yaml vs the running app)', () => {
       const one = spec.assert(await api().get(`/api/channels/${channel.id}`).set(auth(tenant.agentToken)));
       expect(one.status).toBe(200);
       expect(one.body.data.runtime_status).toBe('ready');
+      const kpis = spec.assert(await api().get(`/api/channels/${channel.id}/metrics`).set(auth(tenant.agentToken)));
+      expect(kpis.status).toBe(200);
+      expect(kpis.body.data.availability).toMatchObject({ is_active: true, runtime_status: 'ready' });
 
       const updated = spec.assert(await api().put(`/api/channels/${channel.id}`).set(auth()).send({ name: 'Renamed', config: { greeting: 'hi' }, default_agent_id: tenant.agentId }));
       expect(updated.status).toBe(200);

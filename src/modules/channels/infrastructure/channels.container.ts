@@ -48,6 +48,8 @@ import { PrismaCompanyRepository } from './repositories/company.repository';
 import { PrismaConversationRepository } from './repositories/conversation.repository';
 import { PrismaMessageRepository } from './repositories/message.repository';
 import { PrismaOrphanStatusRepository } from './repositories/orphan-status.repository';
+import { PrismaChannelKpiRepository } from './repositories/channel-kpi.repository';
+import { ChannelMetricsUseCase } from '../application/use-cases/channel-metrics.use-case';
 import { PrometheusMetrics } from '../../../shared/metrics/prometheus-metrics';
 import type { OutboundQueue } from '../application/ports/outbound-queue.port';
 import { CircuitBreakers } from '../application/services/outbound/circuit-breaker';
@@ -95,6 +97,7 @@ export class ChannelsContainer {
     messages: MessageUseCases;
     companies: CompanyUseCases;
     ingest: InboundIngestUseCase;
+    channelMetrics: ChannelMetricsUseCase;
     metaWebhooks: MetaWebhookUseCase;
     media: MediaUseCases;
     customWebhooks: CustomWebhookUseCase;
@@ -198,21 +201,23 @@ export class ChannelsContainer {
     this.outboundWorker = new OutboundWorkerService(queue, sender, messages, logger, config.outbound);
     const ingest = new InboundIngestUseCase(messages, publisher, logger, orphans, this.metrics);
     this.runtime.setIngestHandler((channel, events) => ingest.ingest(channel, events));
+    const channelUseCases = new ChannelUseCases(channels, this.companyRepository, this.runtime, publisher, this.gateway, { metaAppSecret: config.meta.appSecret }, logger, this.authSessions);
     this.useCases = {
-      channels: new ChannelUseCases(channels, this.companyRepository, this.runtime, publisher, this.gateway, { metaAppSecret: config.meta.appSecret }, logger, this.authSessions),
+      channels: channelUseCases,
       channelAuth: new ChannelAuthUseCases(channels, this.runtime, this.authSessions, qrSigner, publisher, sessionEvents),
       media: new MediaUseCases(channels, (channelId, file) => this.mediaStore.pathOf(channelId, file)),
       conversations: new ConversationUseCases(conversations, channels, messages, this.companyRepository, publisher),
       messages: new MessageUseCases(messages, conversations, channels, this.runtime, publisher, logger, queue),
       companies: new CompanyUseCases(this.companyRepository),
       ingest,
+      channelMetrics: new ChannelMetricsUseCase(channelUseCases, new PrismaChannelKpiRepository(prisma), this.runtime, this.circuits),
       metaWebhooks: new MetaWebhookUseCase(channels, ingest, { appSecret: config.meta.appSecret, verifyToken: config.meta.verifyToken }, logger),
       customWebhooks: new CustomWebhookUseCase(channels, ingest, logger),
       webhookSubscriptions: new WebhookSubscriptionUseCases(webhookSubscriptions, webhookDeliveries, this.companyRepository, { allowPrivateUrls: config.allowPrivateUrls }),
       twilioWebhooks: new TwilioWebhookUseCase(channels, messages, ingest, publisher, config.publicBaseUrl, logger),
     };
     this.controllers = {
-      channels: new ChannelController(this.useCases.channels, this.useCases.channelAuth),
+      channels: new ChannelController(this.useCases.channels, this.useCases.channelAuth, this.useCases.channelMetrics),
       conversations: new ConversationController(this.useCases.conversations),
       messages: new MessageController(this.useCases.messages),
       companies: new CompanyController(this.useCases.companies),

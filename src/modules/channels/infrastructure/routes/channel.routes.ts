@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { authorize } from '../../../../shared/auth/auth.middleware';
 import { validate } from '../../../../shared/http/validate.middleware';
 import { idParams } from '../../shared/validators/common.schema';
-import { channelAuthBody, createChannelBody, listChannelsQuery, qrImageParams, updateChannelBody } from '../../shared/validators/channel.schema';
+import { channelAuthBody, channelMetricsQuery, createChannelBody, listChannelsQuery, qrImageParams, updateChannelBody } from '../../shared/validators/channel.schema';
 import type { ChannelController } from '../controllers/channel.controller';
 
 /** /api/channels (mounted after the conversation and message routers so their paths win). */
@@ -15,6 +15,7 @@ export function channelRoutes(c: ChannelController): Router {
   r.delete('/:id', authorize('channels:delete'), validate({ params: idParams }), c.remove);
   r.put('/:id/activate', authorize('channels:update'), validate({ params: idParams }), c.activate);
   r.put('/:id/deactivate', authorize('channels:update'), validate({ params: idParams }), c.deactivate);
+  r.get('/:id/metrics', authorize('channels:read'), validate({ params: idParams, query: channelMetricsQuery }), c.metrics);
   r.get('/:id/qr', authorize('channels:update'), validate({ params: idParams }), c.qr);
   r.post('/:id/auth', authorize('channels:update'), validate({ params: idParams, body: channelAuthBody }), c.completeAuth);
   return r;

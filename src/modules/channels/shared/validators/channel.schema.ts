@@ -44,6 +44,18 @@ export const listChannelsQuery = Joi.object({
   ...pagingQuery(['created_at', 'updated_at', 'name'], 'created_at'),
 });
 
+/** GET /api/channels/:id/metrics query: an ISO 8601 window, `from` before `to`, at most a year. */
+export const channelMetricsQuery = Joi.object({
+  from: Joi.date().iso(),
+  to: Joi.date().iso().when('from', { is: Joi.exist(), then: Joi.date().greater(Joi.ref('from')) }),
+}).custom((value, helpers) => {
+  const to = value.to ?? new Date();
+  const from = value.from ?? new Date(to.getTime() - 7 * 24 * 3600 * 1000);
+  if (to.getTime() - from.getTime() > 366 * 24 * 3600 * 1000) return helpers.message({ custom: 'the window (from..to) is at most 366 days' });
+  if (from.getTime() >= to.getTime()) return helpers.message({ custom: 'from must be before to' });
+  return value;
+});
+
 /** POST /api/channels/:id/auth body. */
 export const channelAuthBody = Joi.object({
   sessionId: Joi.string().max(128).required(),
