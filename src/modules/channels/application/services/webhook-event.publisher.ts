@@ -7,14 +7,29 @@ import type { ChannelEvent, RealtimePublisher } from '../../domain/ports/realtim
 import type { WebhookDeliveryRepository } from '../../domain/repositories/webhook.repository.interface';
 import { toConversationDto, toMessageDto, toMessageStatusDto } from '../../infrastructure/mappers/dto.mapper';
 
+/** The message.received event id of a message: derived from the message id (a name-based UUID), so a redelivery finds it. */
+function receivedEventId(messageId: string): string {
+  const h = crypto.createHash('sha256').update(`message.received:${messageId}`).digest();
+  h[6] = (h[6] & 0x0f) | 0x50;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
+
+/** Tries to store an event's deliveries (about 1.5 s in all) before giving up. */
+const STORE_ATTEMPTS = 5;
+
 /**
  * A RealtimePublisher that passes every event on to the gateway and also stores it as event
  * webhook deliveries. Deliveries are stored one event after the other (in publish order, so a
- * conversation's events keep their order), off the caller's path: a failure is logged, never thrown
- * into the use case that published.
+ * conversation's events keep their order), off the caller's path; a database blip is retried a few
+ * times. Callers that acknowledge something to a provider wait for `durable()` first.
  */
 export class WebhookEventPublisher implements RealtimePublisher {
   private tail: Promise<void> = Promise.resolve();
+  /** Events whose deliveries could not be stored, and the last reason. */
+  private failures = 0;
+  private lastFailure?: unknown;
 
   constructor(
     private readonly inner: RealtimePublisher,
@@ -25,7 +40,12 @@ export class WebhookEventPublisher implements RealtimePublisher {
 
   messageReceived(message: MessageEntity, conversation: ConversationEntity): void {
     this.inner.messageReceived(message, conversation);
-    this.record('message.received', message.companyId, `conversation:${conversation.id}`, { message: toMessageDto(message), conversation: toConversationDto(conversation) });
+    this.record('message.received', message.companyId, `conversation:${conversation.id}`, { message: toMessageDto(message), conversation: toConversationDto(conversation) }, receivedEventId(message.id));
+  }
+
+  /** The same event id as the first time, so a delivery already stored is not stored twice. */
+  messageRedelivered(message: MessageEntity, conversation: ConversationEntity): void {
+    this.record('message.received', message.companyId, `conversation:${conversation.id}`, { message: toMessageDto(message), conversation: toConversationDto(conversation) }, receivedEventId(message.id));
   }
 
   /** An agent's reply stored PENDING is not an event type of its own: its outcome comes as message.status. */
@@ -49,19 +69,36 @@ export class WebhookEventPublisher implements RealtimePublisher {
     if (event === 'status.updated') this.record('channel.status', channel.companyId, `channel:${channel.id}`, { ...payload, channel_id: channel.id });
   }
 
-  /** Resolves once every event published so far is stored (graceful stop, tests). */
+  /** Resolves once every event published so far is stored or given up (graceful stop, tests). */
   flush(): Promise<void> {
     return this.tail;
   }
 
-  private record(type: WebhookEventType, companyId: number, orderingKey: string, data: Record<string, unknown>): void {
+  /** Like flush, but rejects (with the database's error) if an event published meanwhile was not stored. */
+  async durable(): Promise<void> {
+    const before = this.failures;
+    await this.tail;
+    if (this.failures > before) throw this.lastFailure;
+  }
+
+  private record(type: WebhookEventType, companyId: number, orderingKey: string, data: Record<string, unknown>, id: string = crypto.randomUUID()): void {
     // JSON round trip now: the entities may change after this call returns.
-    const event = { id: crypto.randomUUID(), type, created_at: new Date().toISOString(), company_id: companyId, data: JSON.parse(JSON.stringify(data)) };
+    const event = { id, type, created_at: new Date().toISOString(), company_id: companyId, data: JSON.parse(JSON.stringify(data)) };
     this.tail = this.tail.then(async () => {
-      try {
-        if ((await this.deliveries.enqueue({ event, orderingKey })) > 0) this.onStored();
-      } catch (err) {
-        this.logger.error({ module: 'event-webhooks', operation: 'enqueue', event_type: type, err }, 'event webhook deliveries not stored');
+      for (let attempt = 1; ; attempt++) {
+        try {
+          if ((await this.deliveries.enqueue({ event, orderingKey })) > 0) this.onStored();
+          return;
+        } catch (err) {
+          if (attempt < STORE_ATTEMPTS) {
+            await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+            continue;
+          }
+          this.failures++;
+          this.lastFailure = err;
+          this.logger.error({ module: 'event-webhooks', operation: 'enqueue', event_type: type, attempts: attempt, err }, 'event webhook deliveries not stored');
+          return;
+        }
       }
     });
   }

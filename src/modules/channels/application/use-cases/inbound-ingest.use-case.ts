@@ -34,6 +34,11 @@ export class InboundIngestUseCase {
         const stored = await this.messages.storeIncoming(channel, event);
         if (!stored) {
           result.duplicates++;
+          // Stored but maybe never acknowledged (a crash before the answer): its event webhook may be missing.
+          if (this.publisher.messageRedelivered) {
+            const existing = await this.messages.findIncomingByExternalId(channel.id, event.externalId);
+            if (existing) this.publisher.messageRedelivered(existing.message, existing.conversation);
+          }
           continue;
         }
         result.stored++;
@@ -56,6 +61,8 @@ export class InboundIngestUseCase {
         this.publisher.messageStatus(change.message, change.previousStatus);
       }
     }
+    // The provider's acknowledgement waits until the events' webhook deliveries are stored too.
+    await this.publisher.durable?.();
     this.metrics.webhookEvents(channel.provider, 'stored', result.stored);
     this.metrics.webhookEvents(channel.provider, 'duplicate', result.duplicates);
     this.metrics.webhookEvents(channel.provider, 'status_applied', result.statusesApplied);

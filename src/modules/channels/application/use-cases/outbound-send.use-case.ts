@@ -16,6 +16,8 @@ import type { CircuitBreakers } from '../services/outbound/circuit-breaker';
 import { retryDelayMs } from '../services/outbound/retry-policy';
 
 const DONE: OutboundJobOutcome = { kind: 'done' };
+/** Tries to store a send's outcome (about 3 s in all) before the run gives up and throws. */
+const RECORD_ATTEMPTS = 5;
 const wait = (delayMs: number): OutboundJobOutcome => ({ kind: 'retry', delayMs, countAttempt: false });
 
 /**
@@ -43,7 +45,13 @@ export class OutboundSendUseCase {
     if (!message || message.direction !== 'outgoing' || message.status !== 'PENDING') return DONE;
     const channel = await this.channels.findById(message.channelId);
     if (!channel?.isActive) return this.finish(message, { status: 'FAILED', errorCode: 'CHANNEL_INACTIVE', errorMessage: 'Channel is not active' });
-    const provider = await this.runtime.getProvider(channel);
+    let provider;
+    try {
+      provider = await this.runtime.getProvider(channel);
+    } catch (err) {
+      // The provider cannot start (credentials that no longer decrypt, a browser that fails): counted, with backoff, then FAILED.
+      return this.startFailed(message, job.attempts + 1, err);
+    }
     if (job.wasSending && !provider.idempotentSends) return this.unconfirmed(message, 'An earlier attempt was interrupted after reaching the provider');
     // Marked before the token is taken so that nothing slow stands between the grant and the call;
     // a run that only waits clears the mark again (the queue resets it with the retry).
@@ -76,6 +84,14 @@ export class OutboundSendUseCase {
     }
   }
 
+  private startFailed(message: MessageEntity, attempt: number, err: unknown): Promise<OutboundJobOutcome> | OutboundJobOutcome {
+    const reason = err instanceof Error ? err.message : String(err);
+    this.logger.warn({ module: 'outbound', operation: 'send', channel_id: message.channelId, message_id: message.id, attempt, reason }, 'provider could not start');
+    this.metrics.providerError('runtime', 'PROVIDER_START_FAILED');
+    if (attempt < this.options.maxAttempts) return { kind: 'retry', delayMs: retryDelayMs(attempt, this.options), countAttempt: true };
+    return this.finish(message, { status: 'FAILED', errorCode: 'PROVIDER_START_FAILED', errorMessage: `The channel's provider could not start (after ${attempt} attempts): ${reason}` });
+  }
+
   /**
    * The provider may have sent it and offers no idempotency key: a blind retry could send it twice,
    * so it fails with TIMEOUT_UNCONFIRMED (no provider id is known to match later statuses to).
@@ -103,8 +119,24 @@ export class OutboundSendUseCase {
     }
   }
 
-  /** A provider id already used by another message of the channel cannot be stored twice; the message was still sent. */
+  /**
+   * Stores the outcome, retrying a database blip a few times (bounded): the provider already acted,
+   * and a run that throws here would be retried as "maybe sent" (unconfirmed) instead of SENT.
+   */
   private async record(message: MessageEntity, update: StatusUpdate) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.recordOnce(message, update);
+      } catch (err) {
+        if (attempt >= RECORD_ATTEMPTS) throw err;
+        this.logger.warn({ module: 'outbound', operation: 'record', message_id: message.id, attempt, err }, 'storing the send outcome failed; trying again');
+        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  /** A provider id already used by another message of the channel cannot be stored twice; the message was still sent. */
+  private async recordOnce(message: MessageEntity, update: StatusUpdate) {
     try {
       return await this.messages.updateStatusById(message.id, update);
     } catch (err) {

@@ -45,6 +45,8 @@ export interface MessageRepository {
    */
   storeIncoming(channel: { id: string; companyId: number; defaultAgentId: number | null }, event: InboundMessageEvent): Promise<StoredIncoming | null>;
   createOutgoing(input: NewOutgoingMessage): Promise<MessageEntity>;
+  /** A customer's message already stored under that provider id, with its conversation (a redelivery). */
+  findIncomingByExternalId(channelId: string, externalId: string): Promise<{ message: MessageEntity; conversation: ConversationEntity } | null>;
   /** Outgoing messages still PENDING (created before the date, if given), deleted channels included, oldest first: the outbound queue's recovery. */
   listPendingOutgoing(createdBefore?: Date): Promise<Array<{ id: string; channelId: string }>>;
   findById(id: string, companyId?: number): Promise<MessageEntity | null>;

@@ -111,13 +111,15 @@ export class DatabaseOutboundQueue implements OutboundQueue {
     const control = { markSending: async () => void (await this.prisma.$executeRaw`UPDATE outbound_jobs SET sending_since = now() WHERE message_id = ${job.messageId}::uuid`) };
     const done = (async () => {
       let outcome: OutboundJobOutcome;
+      let threw = false;
       try {
         outcome = await this.handler!(job, control);
       } catch (err) {
         this.logger.error({ module: 'outbound', operation: 'run', message_id: job.messageId, channel_id: job.channelId, err }, 'outbound job failed; it runs again later');
         outcome = { kind: 'retry', delayMs: this.options.errorDelayMs, countAttempt: false };
+        threw = true;
       }
-      await this.settle(job.messageId, outcome).catch((err) => this.logger.error({ module: 'outbound', operation: 'settle', message_id: job.messageId, err }, 'could not update the outbound job; its lease lapses'));
+      await this.settle(job.messageId, outcome, threw).catch((err) => this.logger.error({ module: 'outbound', operation: 'settle', message_id: job.messageId, err }, 'could not update the outbound job; its lease lapses'));
     })().finally(() => {
       this.running.delete(job.messageId);
       this.wake?.();
@@ -125,7 +127,8 @@ export class DatabaseOutboundQueue implements OutboundQueue {
     this.running.set(job.messageId, done);
   }
 
-  private async settle(messageId: string, outcome: OutboundJobOutcome): Promise<void> {
+  /** A run that threw keeps its sending mark: the provider may have taken the message before the throw. */
+  private async settle(messageId: string, outcome: OutboundJobOutcome, threw = false): Promise<void> {
     if (outcome.kind === 'done') {
       await this.prisma.$executeRaw`DELETE FROM outbound_jobs WHERE message_id = ${messageId}::uuid`;
       return;
@@ -133,7 +136,7 @@ export class DatabaseOutboundQueue implements OutboundQueue {
     const add = outcome.countAttempt ? 1 : 0;
     await this.prisma.$executeRaw`
       UPDATE outbound_jobs SET run_at = now() + ${outcome.delayMs}::float8 * interval '1 millisecond', attempts = attempts + ${add},
-        locked_until = NULL, sending_since = NULL
+        locked_until = NULL, sending_since = CASE WHEN ${threw} THEN sending_since ELSE NULL END
       WHERE message_id = ${messageId}::uuid`;
     this.wake?.();
   }

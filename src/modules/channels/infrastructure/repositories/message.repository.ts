@@ -1,4 +1,5 @@
 import type { Prisma, PrismaClient } from '../../../../generated/prisma/client';
+import type { ConversationEntity } from '../../domain/entities/conversation.entity';
 import type { MessageEntity } from '../../domain/entities/message.entity';
 import type { InboundMessageEvent } from '../../domain/inbound-event';
 import { statusesThatMayBecome } from '../../domain/message-status.rule';
@@ -107,6 +108,13 @@ export class PrismaMessageRepository implements MessageRepository {
 
   async countPendingOutgoing(): Promise<number> {
     return this.prisma.message.count({ where: { direction: 'outgoing', status: 'PENDING' } });
+  }
+
+  async findIncomingByExternalId(channelId: string, externalId: string) {
+    const row = await this.prisma.message.findFirst({ where: { channelId, externalId, direction: 'incoming' }, include: { attachments: true, conversation: true } });
+    if (!row) return null;
+    const { conversation, ...message } = row;
+    return { message: message as MessageEntity, conversation: conversation as unknown as ConversationEntity };
   }
 
   async findForSend(id: string): Promise<MessageEntity | null> {

@@ -32,7 +32,8 @@ export class PrismaWebhookDeliveryRepository implements WebhookDeliveryRepositor
       INSERT INTO webhook_deliveries (subscription_id, company_id, event_id, event_type, ordering_key, payload)
       SELECT s.id, s.company_id, ${event.id}::uuid, ${event.type}, ${orderingKey}, ${JSON.stringify(event)}::jsonb
       FROM webhook_subscriptions s
-      WHERE s.company_id = ${event.company_id}::int AND ${event.type} = ANY(s.event_types)`;
+      WHERE s.company_id = ${event.company_id}::int AND ${event.type} = ANY(s.event_types)
+      ON CONFLICT (subscription_id, event_id) DO NOTHING`;
   }
 
   async claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {

@@ -14,3 +14,7 @@ CREATE UNIQUE INDEX "messages_channel_id_direction_external_id_key" ON "messages
 
 -- The outbound recovery sweep and the queue-depth metric look for PENDING outgoing messages often.
 CREATE INDEX "messages_pending_outgoing_idx" ON "messages"("created_at") WHERE "status" = 'PENDING' AND "direction" = 'outgoing';
+
+-- One delivery per (subscription, event): a provider's redelivery of a stored message records its
+-- message.received again under the same event id, and a delivery that already exists is kept.
+CREATE UNIQUE INDEX "webhook_deliveries_subscription_id_event_id_key" ON "webhook_deliveries"("subscription_id", "event_id");
