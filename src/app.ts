@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import YAML from 'yaml';
 import { authenticate } from './shared/auth/auth.middleware';
+import { errorBody } from './shared/http/envelope';
 import { errorMiddleware, notFoundHandler } from './shared/http/error.middleware';
 import { requestId } from './shared/http/request-id.middleware';
 import { rateLimit } from './shared/http/rate-limit.middleware';
@@ -34,6 +35,11 @@ export function createApp(container: ChannelsContainer): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestId);
+  app.use((req, res, next) => {
+    if (!container.draining) return next();
+    // Stopping: the load balancer or the provider retries elsewhere or later.
+    res.set({ Connection: 'close', 'Retry-After': '5' }).status(503).json(errorBody(503, 'The service is shutting down', { code: 'SHUTTING_DOWN', requestId: req.id }));
+  });
   app.use(requestLog(logger));
   app.use(container.metrics.httpMiddleware());
   app.use(securityHeaders({ hsts: config.hsts }));
@@ -47,7 +53,7 @@ export function createApp(container: ChannelsContainer): Express {
 
   const limits = { store: container.cache, logger };
   // App-level Meta webhooks name no channel in the URL: they share one budget per provider path.
-  const webhookLimit = rateLimit({ ...limits, scope: 'webhook', limit: config.rateLimit.webhookPerSecond, windowSeconds: 1, keyOf: (req) => (req.params.channelId as string | undefined) ?? req.baseUrl + req.route?.path });
+  const webhookLimit = rateLimit({ ...limits, scope: 'webhook', limit: config.rateLimit.webhookPerSecond, windowSeconds: 1, keyOf: (req) => (req.params.channelId as string | undefined)?.toLowerCase() ?? req.baseUrl + req.route?.path });
   app.use('/webhooks', webhookRoutes(c.metaWebhooks, c.customWebhooks, c.twilioWebhooks, { bodyLimitBytes: config.bodyLimitBytes, rateLimit: webhookLimit }));
 
   const api = express.Router();

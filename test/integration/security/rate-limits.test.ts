@@ -102,6 +102,15 @@ describe('rate limits (counted in Redis, shared by instances)', () => {
     expect(Number(stored[0].n)).toBe(answers.filter((r) => r.status === 200).length);
     expect((await postCustom(app, b.id, message(100))).status).toBe(200);
   });
+
+  it('when a channel is hit through other letter cases of its id, then they share one budget', async () => {
+    const channel = await createCustomChannel(app, tenant, endpoint);
+    await clearCounters();
+    const variants = [channel.id, channel.id.toUpperCase(), ...Array.from({ length: 6 }, (_, i) => channel.id.replace(/[a-f]/, (c) => (i % 2 ? c.toUpperCase() : c)).replace(/[a-f]$/, (c) => c.toUpperCase()))];
+    const answers = await Promise.all(variants.map((id, i) => postCustom(app, id, message(200 + i))));
+    expect(answers.filter((r) => r.status === 200).length).toBeLessThanOrEqual(WEBHOOK_LIMIT);
+    expect(answers.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(variants.length - WEBHOOK_LIMIT);
+  });
 });
 
 describe('rate limit store outages and the in-process store', () => {

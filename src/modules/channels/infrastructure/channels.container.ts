@@ -88,6 +88,8 @@ export class ChannelsContainer {
   readonly outboundQueue: OutboundQueue;
   readonly outboundWorker: OutboundWorkerService;
   readonly circuits: CircuitBreakers;
+  /** True once the service is stopping: new HTTP requests are refused with 503. */
+  draining = false;
   /** Prometheus metrics of this container (GET /metrics). */
   readonly metrics: PrometheusMetrics;
   readonly useCases: {

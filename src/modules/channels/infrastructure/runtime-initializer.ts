@@ -26,6 +26,9 @@ export interface RunningService {
  */
 export class RuntimeInitializer {
   private readonly closers: { name: string; close: () => Promise<unknown> }[] = [];
+  /** Set once HTTP listens: refuse new work at once when the stop begins. */
+  private beginDrain?: () => void;
+  private drainDeadline = 0;
 
   constructor(
     private readonly config: Config,
@@ -65,7 +68,17 @@ export class RuntimeInitializer {
 
     const server = http.createServer(createApp(container));
     container.attachGateway(server);
-    this.closers.push({ name: 'http+socket.io', close: () => container.gateway.close().then(() => closeHttp(server)) });
+    let httpClosed: Promise<void> = Promise.resolve();
+    // Socket.IO's close also closes the HTTP server and waits for its connections: both are cut at the deadline.
+    this.closers.push({ name: 'http+socket.io', close: () => cutAtDeadline(server, this.drainDeadline, () => container.gateway.close().then(() => httpClosed)) });
+    this.beginDrain = () => {
+      // New requests get 503 (keep-alive clients too) and no new connection is accepted; requests
+      // already running finish while the outbound queue drains.
+      container.draining = true;
+      this.drainDeadline = Date.now() + config.shutdownDeadlineMs;
+      httpClosed = server.listening ? new Promise((resolve) => server.close(() => resolve())) : Promise.resolve();
+      server.closeIdleConnections();
+    };
     this.closers.push({ name: 'channels', close: () => container.runtime.stopAll() });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -96,6 +109,8 @@ export class RuntimeInitializer {
 
   /** Stops everything that was started, newest first; safe to call twice. */
   async stop(): Promise<void> {
+    this.beginDrain?.();
+    this.beginDrain = undefined;
     while (this.closers.length) {
       const { name, close } = this.closers.pop()!;
       await close().catch((err) => this.logger.error({ module: 'runtime', operation: 'stop', component: name, err }, 'stop failed'));
@@ -103,10 +118,13 @@ export class RuntimeInitializer {
   }
 }
 
-function closeHttp(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve();
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
+/** Runs `closing` (which waits for the server's connections); connections still open at `deadline` (epoch ms) are cut. */
+async function cutAtDeadline(server: http.Server, deadline: number, closing: () => Promise<void>): Promise<void> {
+  const cut = setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - Date.now()));
+  server.closeIdleConnections();
+  try {
+    await closing();
+  } finally {
+    clearTimeout(cut);
+  }
 }
