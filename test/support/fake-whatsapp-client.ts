@@ -50,7 +50,21 @@ export class FakeWhatsappClient extends EventEmitter implements WhatsappWebClien
     await settle(this.sendBehaviour);
     this.sent.push({ chatId, content, options });
     this.counter++;
-    return { id: { _serialized: `true_${chatId}_FAKE${this.counter}`, fromMe: true }, from: 'me', to: chatId, body: typeof content === 'string' ? content : '', type: typeof content === 'string' ? 'chat' : 'image', timestamp: Math.floor(Date.now() / 1000), fromMe: true };
+    const message: WhatsappWebMessage = { id: { _serialized: `true_${chatId}_FAKE${this.counter}`, fromMe: true }, from: 'me', to: chatId, body: typeof content === 'string' ? content : (options?.caption ?? ''), type: typeof content === 'string' ? 'chat' : 'image', timestamp: Math.floor(Date.now() / 1000), fromMe: true };
+    this.delivered.push(message);
+    return message;
+  }
+
+  /** What WhatsApp holds of this client's sends (a test may add a send the browser died after). */
+  readonly delivered: WhatsappWebMessage[] = [];
+  /** Every channel's sends as WhatsApp has them, across browsers (set by FakeWhatsappClients). */
+  history: () => WhatsappWebMessage[] = () => this.delivered;
+  /** Set to make reading a chat fail (the check before a resend cannot tell). */
+  chatBehaviour: Error | undefined;
+
+  async getChatById(chatId: string) {
+    await settle(this.chatBehaviour);
+    return { fetchMessages: async ({ limit }: { limit: number }) => this.history().filter((m) => m.to === chatId).slice(-limit) };
   }
 
   /** Logs in as `phone`: authenticated then ready, as the library does after a scan. */
@@ -76,6 +90,7 @@ export class FakeWhatsappClients {
 
   readonly create = (channelId: string): FakeWhatsappClient => {
     const client = new FakeWhatsappClient(channelId);
+    client.history = () => this.all.filter((c) => c.channelId === channelId).flatMap((c) => c.delivered);
     this.setup?.(client);
     this.all.push(client);
     return client;

@@ -196,6 +196,37 @@ describe('WhatsappWebProvider sending through a lost connection', () => {
     expect(res.externalId).toBe('true_15557770123@c.us_FAKE1');
   });
 
+  it('when the browser handed the message to WhatsApp and then died, then the new browser finds it in the chat and does not send it again', async () => {
+    const { clients, provider } = setup();
+    clients.setup = (c) => (c.onInitialize = (client) => client.login('15550009999'));
+    await provider.initialize();
+    await tick();
+    const first = clients.latest(channel.id);
+    const original = first.sendMessage.bind(first);
+    first.sendMessage = async (chatId, content, options) => {
+      await original(chatId, content, options);
+      throw new Error('Protocol error (Runtime.callFunctionOn): Session closed. Most likely the page has been closed.');
+    };
+    const res = await provider.sendMessage(text);
+    const second = clients.latest(channel.id);
+    expect(second).not.toBe(first);
+    expect(second.sent).toHaveLength(0);
+    expect(res.externalId).toBe('true_15557770123@c.us_FAKE1');
+  });
+
+  it('when the browser died under a send and the new one cannot read the chat, then the outcome is unknown and nothing is sent again', async () => {
+    const { clients, provider } = setup();
+    clients.setup = (c) => (c.onInitialize = (client) => {
+      client.chatBehaviour = new Error('Evaluation failed: chat not loaded');
+      client.login('15550009999');
+    });
+    await provider.initialize();
+    await tick();
+    clients.latest(channel.id).sendBehaviour = new Error('Protocol error: Target closed.');
+    await expect(provider.sendMessage(text)).rejects.toMatchObject({ code: 'BROWSER_GONE', outcomeUnknown: true });
+    expect(clients.all.flatMap((c) => c.sent)).toHaveLength(0);
+  });
+
   it('when the client is gone and the restart shows a QR (logged out), then NOT_AUTHENTICATED telling to scan, and nothing is sent', async () => {
     const { clients, provider } = setup();
     clients.setup = (c) => (c.onInitialize = (client) => client.emit('qr', 'QR-again'));

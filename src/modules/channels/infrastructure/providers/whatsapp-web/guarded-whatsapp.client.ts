@@ -51,6 +51,10 @@ export class GuardedWhatsappClient implements WhatsappWebClient {
     return this.inner.logout();
   }
 
+  getChatById(chatId: string): ReturnType<WhatsappWebClient['getChatById']> {
+    return this.inner.getChatById(chatId) as unknown as ReturnType<WhatsappWebClient['getChatById']>;
+  }
+
   /** Media goes to the library as its own `MessageMedia` (it checks `instanceof`). */
   sendMessage(chatId: string, content: string | WhatsappMedia, options?: WhatsappSendOptions): Promise<WhatsappWebMessage> {
     if (typeof content === 'string') return this.inner.sendMessage(chatId, content, options);

@@ -55,6 +55,8 @@ export interface WhatsappWebClient {
   destroy(): Promise<void>;
   on(event: WhatsappClientEvent, handler: (...args: any[]) => void): unknown;
   getState(): Promise<string | null>;
+  /** A chat, to read its latest messages (the library's `Client.getChatById` and `Chat.fetchMessages`). */
+  getChatById(chatId: string): Promise<{ fetchMessages(options: { limit: number; fromMe?: boolean }): Promise<WhatsappWebMessage[]> }>;
   /** Unlinks this device from the phone (the library's `Client.logout`). */
   logout(): Promise<void>;
   /** Text, or media (the real adapter wraps it in the library's `MessageMedia`). */

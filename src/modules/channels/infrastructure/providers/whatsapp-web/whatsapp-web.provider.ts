@@ -122,13 +122,30 @@ export class WhatsappWebProvider extends BaseProvider {
     const chatId = message.to.includes('@') ? message.to : `${message.to.replace(/^\+/, '')}@c.us`;
     const content = await this.content(message);
     let client = await this.connectedClient();
+    const startedAt = Date.now();
     try {
       return await this.sendOnce(client, chatId, content, message.text);
     } catch (err) {
       if (!(err instanceof ProviderSendError) || err.code !== 'BROWSER_GONE') throw err;
       await this.dropClient(client);
       client = await this.connectedClient();
+      // The dying browser may have handed it to WhatsApp before it went: look in the chat before sending again.
+      const already = await this.findSent(client, chatId, message.text, typeof content !== 'string', startedAt);
+      if (already) return { externalId: already };
       return this.sendOnce(client, chatId, content, message.text);
+    }
+  }
+
+  /** Our message with this text sent to the chat since `since`, if WhatsApp has it; an unknown outcome when the chat cannot be read. */
+  private async findSent(client: WhatsappWebClient, chatId: string, text: string, media: boolean, since: number): Promise<string | undefined> {
+    try {
+      const chat = await withTimeout(client.getChatById(chatId), this.options.callTimeoutMs, 'WhatsApp Web chat');
+      const recent = await withTimeout(chat.fetchMessages({ limit: 20, fromMe: true }), this.options.callTimeoutMs, 'WhatsApp Web chat history');
+      // Clocks of phone and server differ by seconds: a small margin before the send started.
+      const hit = [...recent].reverse().find((m) => (m.fromMe || m.id?.fromMe) && (m.body ?? '') === text && (m.type !== 'chat') === media && Number(m.timestamp) * 1000 >= since - 5000);
+      return hit?.id._serialized;
+    } catch (err) {
+      throw new ProviderSendError('BROWSER_GONE', `WhatsApp Web went away during the send and the chat could not be checked: ${messageOf(err)}`, true, true);
     }
   }
 
