@@ -1,0 +1,136 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { io } from 'socket.io-client';
+import { signMetaBody } from '../src/modules/channels/infrastructure/providers/meta/meta-signature';
+import { FakeGraphApi } from '../test/support/fake-graph-api';
+import { BENCH, benchTenant, freshDatabase, machine, openLoop, percentile, sql, startService, type LoadResult } from './bench-support';
+
+/**
+ * Inbound benchmark (issue 7): signed Meta webhooks, one event each, 1 in 4 a customer's text and
+ * 3 in 4 the sent/delivered/read statuses of our replies, at rising rates for BENCH_SECONDS each,
+ * against the service (real PostgreSQL and Redis) and against a naive baseline (signature check +
+ * one INSERT per request) in the same run. Writes docs/performance.md.
+ */
+const APP_SECRET = 'bench-app-secret';
+const PHONE_NUMBER_ID = '410000000000001';
+const RATES = (process.env.BENCH_RATES ?? '500,1000,2000,4000').split(',').map(Number);
+
+function webhook(value: Record<string, unknown>): string {
+  return JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '310000000000001', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15557770001', phone_number_id: PHONE_NUMBER_ID }, ...value } }] }] });
+}
+
+/** Request i of a run: a text (i % 4 == 0) or a status of reply floor(i / 4) of that run. */
+function eventBody(run: string, i: number): string {
+  const ts = String(Math.floor(Date.now() / 1000));
+  if (i % 4 === 0) {
+    const from = `1555${String(1000000 + (i % 500)).padStart(7, '0')}`;
+    return webhook({ contacts: [{ profile: { name: 'Bench' }, wa_id: from }], messages: [{ from, id: `wamid.${run}.IN.${i}`, timestamp: ts, type: 'text', text: { body: `t=${Date.now()}` } }] });
+  }
+  const status = ['sent', 'delivered', 'read'][(i % 4) - 1];
+  return webhook({ statuses: [{ id: `wamid.${run}.OUT.${Math.floor(i / 4)}`, status, timestamp: ts, recipient_id: '15551000000' }] });
+}
+
+/** Our replies whose statuses the run posts: stored SENT-able (PENDING) with their wamids, as the queue leaves them. */
+async function seedReplies(run: string, companyId: number, channelId: string, count: number): Promise<void> {
+  const [conv] = await sql<{ id: string }>(`INSERT INTO conversations (company_id, channel_id, external_id) VALUES ($1, $2, $3) RETURNING id`, [companyId, channelId, `bench-replies-${run}`]);
+  await sql(
+    `INSERT INTO messages (company_id, channel_id, conversation_id, direction, status, message, external_id)
+     SELECT $1, $2, $3, 'outgoing', 'PENDING', 'reply', 'wamid.' || $4 || '.OUT.' || g FROM generate_series(0, $5 - 1) g`,
+    [companyId, channelId, conv.id, run, count],
+  );
+}
+
+interface Row {
+  rate: number;
+  service: LoadResult;
+  baseline: LoadResult;
+  socketMs: number[];
+  stored: { messages: number; statuses: number };
+}
+
+async function main(): Promise<void> {
+  await freshDatabase();
+  const graph = await new FakeGraphApi().start();
+  const service = await startService({ META_GRAPH_BASE_URL: graph.url });
+  const baselineChild = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'baseline-server.ts')], { env: { ...process.env, DATABASE_URL: BENCH.databaseUrl, APP_SECRET }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const baselineUrl = await new Promise<string>((resolve) => baselineChild.stdout!.once('data', (d) => resolve(`http://127.0.0.1:${String(d).trim()}`)));
+  const rows: Row[] = [];
+  try {
+    const tenant = await benchTenant();
+    const created = await fetch(`${service.url}/api/channels`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tenant.adminToken}` },
+      body: JSON.stringify({ name: 'Bench', type: 'WHATSAPP', provider: 'META', credentials: { accessToken: graph.validToken, phoneNumberId: graph.phoneNumberId, appSecret: APP_SECRET, verifyToken: 'bench-verify-token' } }),
+    }).then((r) => r.json() as Promise<any>);
+    if (!created?.data?.id) throw new Error(`channel creation failed: ${JSON.stringify(created)}`);
+    const channelId: string = created.data.id;
+    const socket = io(`${service.url}/message`, { auth: { token: tenant.agentToken }, transports: ['websocket'] });
+    await new Promise<void>((resolve, reject) => (socket.once('connect', () => resolve()), socket.once('connect_error', reject)));
+    let socketMs: number[] = [];
+    socket.on('message_received', (p: any) => {
+      const sent = Number(/^t=(\d+)$/.exec(p?.message?.message ?? '')?.[1]);
+      if (sent) socketMs.push(Date.now() - sent);
+    });
+
+    for (const rate of RATES) {
+      const run = `R${rate}`;
+      const total = rate * BENCH.seconds;
+      await seedReplies(run, tenant.companyId, channelId, Math.ceil(total / 4));
+      socketMs = [];
+      const body = (i: number) => {
+        const payload = eventBody(run, i);
+        return { payload, headers: { 'x-hub-signature-256': signMetaBody(Buffer.from(payload), APP_SECRET) } };
+      };
+      const serviceResult = await openLoop(`${service.url}/webhooks/meta`, rate, BENCH.seconds, body);
+      await new Promise((r) => setTimeout(r, 1000));
+      const [m] = await sql<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE external_id LIKE $1`, [`wamid.${run}.IN.%`]);
+      const [s] = await sql<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE external_id LIKE $1 AND status = 'READ'`, [`wamid.${run}.OUT.%`]);
+      const baselineResult = await openLoop(baselineUrl, rate, BENCH.seconds, body);
+      rows.push({ rate, service: serviceResult, baseline: baselineResult, socketMs, stored: { messages: Number(m.n), statuses: Number(s.n) } });
+      print(rows[rows.length - 1]);
+    }
+    socket.close();
+  } finally {
+    await service.stop();
+    baselineChild.kill('SIGTERM');
+    await graph.stop();
+  }
+  report(rows);
+}
+
+const f = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+const perSecond = (r: LoadResult) => r.ok / r.seconds;
+
+function print(r: Row): void {
+  process.stdout.write(
+    `rate ${r.rate}/s: service ${f(perSecond(r.service))} stored/s (p50 ${f(percentile(r.service.latenciesMs, 50))} ms, p99 ${f(percentile(r.service.latenciesMs, 99))} ms, failed ${r.service.failed}), ` +
+      `socket p50 ${f(percentile(r.socketMs, 50))} ms p99 ${f(percentile(r.socketMs, 99))} ms; baseline ${f(perSecond(r.baseline))}/s (p99 ${f(percentile(r.baseline.latenciesMs, 99))} ms); ratio ${f(perSecond(r.service) / perSecond(r.baseline))}x\n`,
+  );
+}
+
+function report(rows: Row[]): void {
+  const lines = [
+    '## Inbound: signed Meta webhooks (one event each: 1/4 texts, 3/4 statuses)',
+    '',
+    `Measured ${new Date().toISOString()} on ${machine()}; ${BENCH.seconds} s per rate; \`npm run bench\`.`,
+    '',
+    '| offered/s | service stored/s | webhook p50 | webhook p99 | failed | webhook-to-socket p50 | p99 | baseline/s | baseline p99 | ratio |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.rate} | ${f(perSecond(r.service))} | ${f(percentile(r.service.latenciesMs, 50))} ms | ${f(percentile(r.service.latenciesMs, 99))} ms | ${r.service.failed} | ${f(percentile(r.socketMs, 50))} ms | ${f(percentile(r.socketMs, 99))} ms | ${f(perSecond(r.baseline))} | ${f(percentile(r.baseline.latenciesMs, 99))} ms | ${f(perSecond(r.service) / perSecond(r.baseline))}x |`),
+    '',
+    `Stored in the database after each service run (texts / replies READ): ${rows.map((r) => `${r.rate}/s: ${r.stored.messages} / ${r.stored.statuses}`).join('; ')}.`,
+    '',
+  ];
+  const file = path.join(__dirname, '..', 'docs', 'performance.md');
+  const head = '# Performance\n\nFigures written by `npm run bench` (bench/). These machines are shared and noisy: compare the ratio to the baseline measured in the same run, not absolute numbers across runs.\n\n';
+  const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : head;
+  const start = old.indexOf('## Inbound:');
+  const rest = start === -1 ? '' : old.slice(old.indexOf('\n## ', start + 1) === -1 ? old.length : old.indexOf('\n## ', start + 1) + 1);
+  fs.writeFileSync(file, (start === -1 ? old : old.slice(0, start)) + lines.join('\n') + (rest ? `\n${rest}` : ''));
+  process.stdout.write(`written to ${path.relative(process.cwd(), file)}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : err}\n`);
+  process.exit(1);
+});
