@@ -165,4 +165,19 @@ describe('event webhook deliveries', () => {
     expect(res.body.code).toBe('DELIVERY_PENDING');
     expect((await deliveries())[0]).toMatchObject({ status: 'pending', attempts: 2 });
   });
+
+  it('when many events are published at once (one batched insert), then their deliveries keep the publish order and each subscription gets every one', async () => {
+    const first = await subscribe(app, tenant.adminToken, receiver.url, ['conversation.updated']);
+    const second = await subscribe(app, tenant.adminToken, receiver.url, ['conversation.updated']);
+    receiver.fallback = 500;
+    await textFrom('15557770123', 'wamid.BATCH1', 'hola');
+    const [conv] = await sql('SELECT * FROM conversations');
+    const entity = { ...conv, id: conv.id, companyId: tenant.companyId, channelId: channel.id, externalId: conv.external_id, createdAt: new Date(), updatedAt: new Date() };
+    for (let i = 0; i < 30; i++) app.container.publisher.conversationUpdated(entity as never, `change-${i}`);
+    await app.container.publisher.durable();
+    for (const hook of [first, second]) {
+      const rows = await sql(`SELECT payload->'data'->>'change' AS change FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY seq`, [hook.id]);
+      expect(rows.map((r) => r.change)).toEqual(Array.from({ length: 30 }, (_, i) => `change-${i}`));
+    }
+  });
 });

@@ -4,6 +4,7 @@ import type { ConversationEntity } from '../../domain/entities/conversation.enti
 import type { MessageEntity, MessageStatus } from '../../domain/entities/message.entity';
 import type { WebhookEventType } from '../../domain/entities/webhook.entity';
 import type { ChannelEvent, RealtimePublisher } from '../../domain/ports/realtime-publisher.port';
+import type { OrderedWebhookEvent } from '../../domain/entities/webhook.entity';
 import type { WebhookDeliveryRepository } from '../../domain/repositories/webhook.repository.interface';
 import { toConversationDto, toMessageDto, toMessageStatusDto } from '../../infrastructure/mappers/dto.mapper';
 
@@ -27,6 +28,7 @@ const STORE_ATTEMPTS = 5;
  */
 export class WebhookEventPublisher implements RealtimePublisher {
   private tail: Promise<void> = Promise.resolve();
+  private pending: OrderedWebhookEvent[] = [];
   /** Events whose deliveries could not be stored, and the last reason. */
   private failures = 0;
   private lastFailure?: unknown;
@@ -84,22 +86,28 @@ export class WebhookEventPublisher implements RealtimePublisher {
   private record(type: WebhookEventType, companyId: number, orderingKey: string, data: Record<string, unknown>, id: string = crypto.randomUUID()): void {
     // JSON round trip now: the entities may change after this call returns.
     const event = { id, type, created_at: new Date().toISOString(), company_id: companyId, data: JSON.parse(JSON.stringify(data)) };
-    this.tail = this.tail.then(async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          if ((await this.deliveries.enqueue({ event, orderingKey })) > 0) this.onStored();
-          return;
-        } catch (err) {
-          if (attempt < STORE_ATTEMPTS) {
-            await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-            continue;
-          }
-          this.failures++;
-          this.lastFailure = err;
-          this.logger.error({ module: 'event-webhooks', operation: 'enqueue', event_type: type, attempts: attempt, err }, 'event webhook deliveries not stored');
-          return;
+    this.pending.push({ event, orderingKey });
+    this.tail = this.tail.then(() => this.writePending());
+  }
+
+  /** Writes every event recorded so far in one statement (several at once under load), retrying a blip. */
+  private async writePending(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const batch = this.pending.splice(0);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if ((await this.deliveries.enqueueMany(batch)) > 0) this.onStored();
+        return;
+      } catch (err) {
+        if (attempt < STORE_ATTEMPTS) {
+          await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+          continue;
         }
+        this.failures += batch.length;
+        this.lastFailure = err;
+        this.logger.error({ module: 'event-webhooks', operation: 'enqueue', events: batch.length, attempts: attempt, err }, 'event webhook deliveries not stored');
+        return;
       }
-    });
+    }
   }
 }

@@ -40,6 +40,8 @@ export type DeliveryOutcome =
 export interface WebhookDeliveryRepository {
   /** Stores one delivery per subscription of the event's company that wants its type; returns how many. */
   enqueue(event: OrderedWebhookEvent): Promise<number>;
+  /** Stores the deliveries of several events in one statement, in the given order; the number stored. */
+  enqueueMany(events: OrderedWebhookEvent[]): Promise<number>;
   /**
    * Leases up to `limit` due deliveries for `leaseMs` (counting the attempt). Only the first
    * unfinished delivery of each (subscription, ordering key) is claimable, and rows another worker

@@ -36,6 +36,19 @@ export class PrismaWebhookDeliveryRepository implements WebhookDeliveryRepositor
       ON CONFLICT (subscription_id, event_id) DO NOTHING`;
   }
 
+  async enqueueMany(events: OrderedWebhookEvent[]): Promise<number> {
+    if (events.length === 1) return this.enqueue(events[0]);
+    const items = JSON.stringify(events.map(({ event, orderingKey }) => ({ event, orderingKey })));
+    // Rows are produced (and numbered by `seq`) in the events' order, so per-conversation order holds.
+    return this.prisma.$executeRaw`
+      INSERT INTO webhook_deliveries (subscription_id, company_id, event_id, event_type, ordering_key, payload)
+      SELECT s.id, s.company_id, (x.e->'event'->>'id')::uuid, x.e->'event'->>'type', x.e->>'orderingKey', x.e->'event'
+      FROM jsonb_array_elements(${items}::jsonb) WITH ORDINALITY AS x(e, ord)
+      JOIN webhook_subscriptions s ON s.company_id = (x.e->'event'->>'company_id')::int AND (x.e->'event'->>'type') = ANY(s.event_types)
+      ORDER BY x.ord, s.id
+      ON CONFLICT (subscription_id, event_id) DO NOTHING`;
+  }
+
   async claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     // Only the head of each (subscription, ordering key) line is a candidate: an earlier pending
     // delivery (waiting, retrying or leased) holds back the later ones of the same conversation.
