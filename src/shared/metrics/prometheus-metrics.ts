@@ -63,8 +63,21 @@ export class PrometheusMetrics implements ServiceMetrics {
   httpMiddleware(): RequestHandler {
     return (req, res, next) => {
       const end = this.httpDuration.startTimer();
+      // The template is read when Express matches the route: by 'finish' an error has already left the
+      // router, which restores req.baseUrl (the mount prefix would be missing from the label).
+      let matched: { path?: string } | undefined;
+      let template = 'unmatched';
+      Object.defineProperty(req, 'route', {
+        configurable: true,
+        enumerable: true,
+        get: () => matched,
+        set: (route: { path?: string } | undefined) => {
+          matched = route;
+          if (typeof route?.path === 'string') template = `${req.baseUrl}${route.path}`;
+        },
+      });
       res.on('finish', () => {
-        const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+        const route = template;
         end({ method: req.method, route });
         this.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
       });

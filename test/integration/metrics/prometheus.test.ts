@@ -43,11 +43,22 @@ describe('GET /metrics (Prometheus)', () => {
     expect(series(body, 'axi_messages_total', { channel_id: channel.id, direction: 'outgoing', status: 'DELIVERED' })).toBe(1);
     expect(series(body, 'axi_http_requests_total', { method: 'POST', route: '/webhooks/meta', status: '200' })).toBeGreaterThanOrEqual(3);
     expect(series(body, 'axi_socket_connections', { namespace: '/message', instance_id: instance })).toBe(1);
-    expect(series(body, 'axi_active_channels', { instance_id: instance })).toBe(1);
+    expect(ctx.app.container.runtime.size).toBeGreaterThanOrEqual(1);
+    expect(series(body, 'axi_active_channels', { instance_id: instance })).toBe(ctx.app.container.runtime.size);
     expect(series(body, 'axi_outbound_queue_depth', { instance_id: instance })).toBe(0);
     expect(body).toMatch(/^axi_process_resident_memory_bytes\{instance_id=/m);
     // Route templates, never raw ids (series would grow without bound).
     expect(body).not.toContain(conv.id);
+  });
+
+  it('when requests fail (400 validation, 404 unknown id), then they are labelled with their whole route template too', async () => {
+    const tenant = await createTenant(ctx.app);
+    expect((await request(ctx.app.url).post('/api/channels').set('Authorization', `Bearer ${tenant.adminToken}`).send({ name: '' })).status).toBe(400);
+    expect((await request(ctx.app.url).get('/api/channels/6d1f6a0e-0000-4000-8000-000000000000').set('Authorization', `Bearer ${tenant.adminToken}`)).status).toBe(404);
+    const body = (await request(ctx.app.url).get('/metrics')).text;
+    expect(series(body, 'axi_http_requests_total', { method: 'POST', route: '/api/channels/', status: '400' })).toBeGreaterThanOrEqual(1);
+    expect(series(body, 'axi_http_requests_total', { method: 'GET', route: '/api/channels/:id', status: '404' })).toBeGreaterThanOrEqual(1);
+    expect(body).not.toMatch(/route="\/"/);
   });
 
   it('when the Graph API refuses a send, then the provider error is counted by code', async () => {
