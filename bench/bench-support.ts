@@ -51,11 +51,13 @@ export async function benchTenant(): Promise<{ companyId: number; adminToken: st
 /** `node dist/main.js` on the bench database and Redis (build first). */
 export async function startService(env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.resolve(__dirname, '../dist/main.js')], {
+  // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the service under load.
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, path.resolve(__dirname, '../dist/main.js')], {
     env: {
       PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: 'false',
       DATABASE_URL: BENCH.databaseUrl, REDIS_URL: BENCH.redisUrl, JWT_SECRET: BENCH.jwtSecret, CREDENTIALS_ENCRYPTION_KEY: BENCH.credentialsKey,
-      RATE_LIMIT_WEBHOOK_PER_SEC: '1000000', RATE_LIMIT_REST_PER_MIN: '1000000', ALLOW_PRIVATE_URLS: 'true', DATA_DIR: path.join(os.tmpdir(), `axi-bench-${process.pid}`),
+      DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '10', RATE_LIMIT_WEBHOOK_PER_SEC: '1000000', RATE_LIMIT_REST_PER_MIN: '1000000', ALLOW_PRIVATE_URLS: 'true', DATA_DIR: path.join(os.tmpdir(), `axi-bench-${process.pid}`),
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -25,6 +25,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** Strict-Transport-Security is sent only when the service is reached over https (PUBLIC_BASE_URL). */
   hsts: boolean;
+  /** Connections to PostgreSQL per instance (embedded mode: 4, PGlite serves one session). */
+  databasePoolSize: number;
   /** When set, GET /metrics wants `Authorization: Bearer <token>` (it lists channel ids). */
   metricsToken?: string;
   /** Fixed-window request limits in the CacheStore (shared by every instance on one Redis); 0 turns one off. */
@@ -160,6 +162,7 @@ const schema = Joi.object({
   OUTBOUND_SWEEP_AGE_MS: Joi.number().integer().min(100).max(86400000).default(120000),
   OUTBOUND_BREAKER_THRESHOLD: Joi.number().integer().min(1).max(1000).default(5),
   OUTBOUND_BREAKER_COOLDOWN_MS: Joi.number().integer().min(10).max(3600000).default(30000),
+  DATABASE_POOL_SIZE: Joi.number().integer().min(1).max(200).default(10),
   METRICS_TOKEN: Joi.string().min(16).max(256).allow(''),
   SHUTDOWN_DEADLINE_MS: Joi.number().integer().min(0).max(600000).default(10000),
 }).unknown(true);
@@ -198,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
     hsts: publicBaseUrl.startsWith('https://'),
     metricsToken: v.METRICS_TOKEN || undefined,
+    databasePoolSize: v.DATABASE_POOL_SIZE,
     rateLimit: { restPerMinute: v.RATE_LIMIT_REST_PER_MIN, webhookPerSecond: v.RATE_LIMIT_WEBHOOK_PER_SEC },
     seedDemo: v.SEED_DEMO ?? !v.DATABASE_URL,
     meta: {

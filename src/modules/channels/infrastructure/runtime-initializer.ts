@@ -57,7 +57,7 @@ export class RuntimeInitializer {
     }
     await migrate(databaseUrl!, logger);
     // PGlite serves one session; a small pool avoids queueing behind it.
-    const prisma: PrismaClient = createPrismaClient(databaseUrl!, config.databaseUrl ? 10 : 4);
+    const prisma: PrismaClient = createPrismaClient(databaseUrl!, config.databaseUrl ? config.databasePoolSize : 4);
     this.closers.push({ name: 'prisma', close: () => prisma.$disconnect() });
 
     const { cache, adapter } = this.createStore();

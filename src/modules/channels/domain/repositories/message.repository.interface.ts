@@ -50,6 +50,8 @@ export interface MessageRepository {
   /** Outgoing messages still PENDING (created before the date, if given), deleted channels included, oldest first: the outbound queue's recovery. */
   listPendingOutgoing(createdBefore?: Date): Promise<Array<{ id: string; channelId: string }>>;
   findById(id: string, companyId?: number): Promise<MessageEntity | null>;
+  /** True when an outgoing message of the channel has this provider id. */
+  outgoingExists(channelId: string, externalId: string): Promise<boolean>;
   /** Outgoing messages still PENDING on every instance (the queue's depth). */
   countPendingOutgoing(): Promise<number>;
   /** The message even when its channel was deleted: the outbound worker must still settle it. */

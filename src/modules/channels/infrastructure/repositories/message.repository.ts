@@ -106,6 +106,12 @@ export class PrismaMessageRepository implements MessageRepository {
     return (await this.prisma.message.findFirst({ where: { id, companyId, channel: { deletedAt: null } }, include: { attachments: true } })) as MessageEntity | null;
   }
 
+  async outgoingExists(channelId: string, externalId: string): Promise<boolean> {
+    const rows = await this.prisma.$queryRaw<unknown[]>`
+      SELECT 1 FROM messages WHERE channel_id = ${channelId}::uuid AND direction = 'outgoing' AND external_id = ${externalId} LIMIT 1`;
+    return rows.length > 0;
+  }
+
   async countPendingOutgoing(): Promise<number> {
     return this.prisma.message.count({ where: { direction: 'outgoing', status: 'PENDING' } });
   }
