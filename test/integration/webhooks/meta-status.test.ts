@@ -47,6 +47,8 @@ describe('Meta status webhooks', () => {
     socket.close();
     expect((await statusOf(id)).status).toBe('READ');
     expect(statuses.map((s) => [s.previous_status, s.status])).toEqual([['SENT', 'READ']]);
+    // Refused by the rule, not waiting for a message: nothing is parked.
+    expect(await sql('SELECT * FROM orphan_statuses')).toEqual([]);
   });
 
   it('when the same status arrives twice, then it is applied and emitted once', async () => {
