@@ -1,3 +1,4 @@
+import request from 'supertest';
 import type { Socket } from 'socket.io-client';
 import { sendMessage } from '../../support/api-helpers';
 import { FakeGraphApi } from '../../support/fake-graph-api';
@@ -99,6 +100,20 @@ describe.each(BACKENDS)('outbound queue on %s', (_name, redisUrl) => {
       for (let j = i; j < times.length; j++) expect(j - i + 1).toBeLessThanOrEqual(RATE + Math.floor((RATE * (times[j] - times[i] + 250)) / 1000));
     }
     expect(times[14] - times[0]).toBeGreaterThanOrEqual(1700);
+  });
+
+  it('when the channel sets config.send_rate_per_second below the default, then its own rate holds', async () => {
+    const updated = await request(app.url).put(`/api/channels/${channel.id}`).set('Authorization', `Bearer ${tenant.adminToken}`).send({ config: { send_rate_per_second: 2 } });
+    expect(updated.status).toBe(200);
+    const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => send(`r${i}`)));
+    for (const id of ids) expect((await waitForSettled(id, 15_000)).status).toBe('SENT');
+    const times = graph.sends().map((s) => s.at).sort((a, b) => a - b);
+    for (let i = 0; i < times.length; i++) {
+      for (let j = i; j < times.length; j++) expect(j - i + 1).toBeLessThanOrEqual(2 + Math.floor((2 * (times[j] - times[i] + 250)) / 1000));
+    }
+    expect(times[5] - times[0]).toBeGreaterThanOrEqual(1500);
+    const bad = await request(app.url).put(`/api/channels/${channel.id}`).set('Authorization', `Bearer ${tenant.adminToken}`).send({ config: { send_rate_per_second: 0 } });
+    expect(bad.status).toBe(400);
   });
 
   it('when three sends in a row fail, then the channel circuit opens, a probe after the cool-down succeeds and it closes, with channel.status.updated each time', async () => {

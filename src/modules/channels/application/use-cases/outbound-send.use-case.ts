@@ -146,8 +146,10 @@ export class OutboundSendUseCase {
     }
   }
 
-  /** Sends per second of the channel: Meta's Cloud API and Twilio WhatsApp have their own defaults. */
+  /** Sends per second of the channel: its `config.send_rate_per_second`, else the provider's default (Meta, Twilio WhatsApp, others). */
   private rateOf(channel: ChannelEntity): number {
+    const own = Number((channel.config as Record<string, unknown> | null)?.send_rate_per_second);
+    if (Number.isFinite(own) && own > 0) return own;
     const { rates } = this.options;
     if (channel.provider === 'META') return rates.meta;
     if (channel.provider === 'TWILIO' && channel.type === 'WHATSAPP') return rates.twilioWhatsapp;

@@ -15,12 +15,15 @@ const credentialsFor = Joi.when('provider', {
   otherwise: genericCredentials,
 });
 
+/** A channel's config: free keys (greeting, outboundUrl, ...), plus the outbound rate of its own. */
+const channelConfig = jsonObject.keys({ send_rate_per_second: Joi.number().min(0.1).max(10000) });
+
 /** POST /api/channels body. */
 export const createChannelBody = Joi.object({
   name: Joi.string().trim().min(1).max(255).required(),
   type: Joi.string().valid(...CHANNEL_TYPES).required(),
   provider: Joi.string().valid(...CHANNEL_PROVIDERS).required(),
-  config: jsonObject.default({}),
+  config: channelConfig.default({}),
   credentials: credentialsFor,
   provider_account: Joi.string().trim().min(1).max(255),
   default_agent_id: agentId.allow(null),
@@ -30,7 +33,7 @@ export const createChannelBody = Joi.object({
 /** PUT /api/channels/:id body (type and provider cannot change). */
 export const updateChannelBody = Joi.object({
   name: Joi.string().trim().min(1).max(255),
-  config: jsonObject,
+  config: channelConfig,
   credentials: Joi.object().unknown(true),
   default_agent_id: agentId.allow(null),
 }).min(1);
