@@ -124,7 +124,7 @@ const schema = Joi.object({
   CORS_ORIGINS: Joi.string().default('*'),
   BODY_LIMIT_BYTES: Joi.number().integer().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
   RATE_LIMIT_REST_PER_MIN: Joi.number().integer().min(0).max(1_000_000).default(600),
-  RATE_LIMIT_WEBHOOK_PER_SEC: Joi.number().integer().min(0).max(1_000_000).default(200),
+  RATE_LIMIT_WEBHOOK_PER_SEC: Joi.number().integer().min(0).max(1_000_000).default(5000),
   SEED_DEMO: Joi.boolean().empty(''),
   META_GRAPH_BASE_URL: Joi.string().uri({ scheme: ['http', 'https'] }).default('https://graph.facebook.com'),
   META_GRAPH_VERSION: Joi.string().pattern(/^v\d+\.\d+$/).default('v21.0'),
