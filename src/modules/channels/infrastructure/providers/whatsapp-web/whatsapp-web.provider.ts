@@ -6,6 +6,7 @@ import { InboundBatcher } from './inbound-batcher';
 import type { WhatsappClientFactory, WhatsappMedia, WhatsappWebClient, WhatsappWebMessage, WhatsappWebReaction } from './whatsapp-web-client.port';
 import { attachDownloadedMedia, toWhatsappMedia, type MediaStore } from './whatsapp-web-media';
 import { toInboundMessage, toReactionMessage, toStatusEvent } from './whatsapp-web-message.mapper';
+import { findOwnMessage } from './whatsapp-web-sent-check';
 import { TimeoutError, withTimeout } from './with-timeout';
 
 /** Settings of WhatsApp Web providers. */
@@ -130,22 +131,9 @@ export class WhatsappWebProvider extends BaseProvider {
       await this.dropClient(client);
       client = await this.connectedClient();
       // The dying browser may have handed it to WhatsApp before it went: look in the chat before sending again.
-      const already = await this.findSent(client, chatId, message.text, typeof content !== 'string', startedAt);
+      const already = await findOwnMessage(client, { chatId, text: message.text, media: typeof content !== 'string', since: startedAt }, this.options.callTimeoutMs);
       if (already) return { externalId: already };
       return this.sendOnce(client, chatId, content, message.text);
-    }
-  }
-
-  /** Our message with this text sent to the chat since `since`, if WhatsApp has it; an unknown outcome when the chat cannot be read. */
-  private async findSent(client: WhatsappWebClient, chatId: string, text: string, media: boolean, since: number): Promise<string | undefined> {
-    try {
-      const chat = await withTimeout(client.getChatById(chatId), this.options.callTimeoutMs, 'WhatsApp Web chat');
-      const recent = await withTimeout(chat.fetchMessages({ limit: 20, fromMe: true }), this.options.callTimeoutMs, 'WhatsApp Web chat history');
-      // Clocks of phone and server differ by seconds: a small margin before the send started.
-      const hit = [...recent].reverse().find((m) => (m.fromMe || m.id?.fromMe) && (m.body ?? '') === text && (m.type !== 'chat') === media && Number(m.timestamp) * 1000 >= since - 5000);
-      return hit?.id._serialized;
-    } catch (err) {
-      throw new ProviderSendError('BROWSER_GONE', `WhatsApp Web went away during the send and the chat could not be checked: ${messageOf(err)}`, true, true);
     }
   }
 
