@@ -48,6 +48,16 @@ export async function benchTenant(): Promise<{ companyId: number; adminToken: st
   return { companyId: company.id, adminToken: sign(admin.id, 'admin'), agentToken: sign(agent.id, 'agent') };
 }
 
+/** Creates the bench's META channel through the API (credentials checked against the fake Graph API); its id. */
+export async function createBenchChannel(serviceUrl: string, adminToken: string, graph: { validToken: string; phoneNumberId: string }, appSecret: string, config: Record<string, unknown> = {}): Promise<string> {
+  const created = await fetch(`${serviceUrl}/api/channels`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+    body: JSON.stringify({ name: 'Bench', type: 'WHATSAPP', provider: 'META', config, credentials: { accessToken: graph.validToken, phoneNumberId: graph.phoneNumberId, appSecret, verifyToken: 'bench-verify-token' } }),
+  }).then((r) => r.json() as Promise<{ data?: { id?: string } }>);
+  if (!created?.data?.id) throw new Error(`channel creation failed: ${JSON.stringify(created)}`);
+  return created.data.id;
+}
+
 /** `node dist/main.js` on the bench database and Redis (build first). */
 export async function startService(env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const port = await freePort();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { io } from 'socket.io-client';
 import { signMetaBody } from '../src/modules/channels/infrastructure/providers/meta/meta-signature';
 import { FakeGraphApi } from '../test/support/fake-graph-api';
-import { BENCH, benchTenant, freshDatabase, machine, openLoop, percentile, sql, startService, type LoadResult } from './bench-support';
+import { BENCH, benchTenant, createBenchChannel, freshDatabase, machine, openLoop, percentile, sql, startService, type LoadResult } from './bench-support';
 
 /**
  * Inbound benchmark (issue 7): signed Meta webhooks, one event each, 1 in 4 a customer's text and
@@ -58,12 +58,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     const tenant = await benchTenant();
-    const created = await fetch(`${service.url}/api/channels`, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tenant.adminToken}` },
-      body: JSON.stringify({ name: 'Bench', type: 'WHATSAPP', provider: 'META', credentials: { accessToken: graph.validToken, phoneNumberId: graph.phoneNumberId, appSecret: APP_SECRET, verifyToken: 'bench-verify-token' } }),
-    }).then((r) => r.json() as Promise<any>);
-    if (!created?.data?.id) throw new Error(`channel creation failed: ${JSON.stringify(created)}`);
-    const channelId: string = created.data.id;
+    const channelId = await createBenchChannel(service.url, tenant.adminToken, graph, APP_SECRET);
     const socket = io(`${service.url}/message`, { auth: { token: tenant.agentToken }, transports: ['websocket'] });
     await new Promise<void>((resolve, reject) => (socket.once('connect', () => resolve()), socket.once('connect_error', reject)));
     let socketMs: number[] = [];

@@ -2,7 +2,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FakeGraphApi } from '../test/support/fake-graph-api';
-import { BENCH, benchTenant, freshDatabase, machine, percentile, sql, startService } from './bench-support';
+import { BENCH, benchTenant, createBenchChannel, freshDatabase, machine, percentile, sql, startService } from './bench-support';
 
 /**
  * Outbound benchmark (issue 7): BENCH_OUT_MESSAGES (20,000) replies POSTed to the REST API as fast
@@ -64,12 +64,7 @@ async function run(limit: number): Promise<Run> {
   try {
     const tenant = await benchTenant();
     const auth = { authorization: `Bearer ${tenant.adminToken}` };
-    const created = await fetch(`${service.url}/api/channels`, {
-      method: 'POST', headers: { 'content-type': 'application/json', ...auth },
-      body: JSON.stringify({ name: 'Bench', type: 'WHATSAPP', provider: 'META', config: { send_rate_per_second: limit }, credentials: { accessToken: graph.validToken, phoneNumberId: graph.phoneNumberId, appSecret: 'bench-app-secret', verifyToken: 'bench-verify-token' } }),
-    }).then((r) => r.json() as Promise<any>);
-    if (!created?.data?.id) throw new Error(`channel creation failed: ${JSON.stringify(created)}`);
-    const channelId: string = created.data.id;
+    const channelId = await createBenchChannel(service.url, tenant.adminToken, graph, 'bench-app-secret', { send_rate_per_second: limit });
     // 1. The REST send path alone: how fast the API takes replies (each stored PENDING and queued).
     const restCount = Math.min(2000, MESSAGES);
     const restSeconds = await postAll(`${service.url}/api/channels/messages`, restCount, (i) => ({ channel_id: channelId, to: `1555${String(2000000 + (i % 100))}`, message: `rest ${i}` }), auth);

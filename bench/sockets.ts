@@ -4,7 +4,7 @@ import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { signMetaBody } from '../src/modules/channels/infrastructure/providers/meta/meta-signature';
 import { FakeGraphApi } from '../test/support/fake-graph-api';
-import { benchTenant, freshDatabase, machine, percentile, startService } from './bench-support';
+import { benchTenant, createBenchChannel, freshDatabase, machine, percentile, startService } from './bench-support';
 
 /**
  * Socket benchmark (issue 7): BENCH_SOCKETS (5,000) authenticated connections on /message; memory
@@ -55,11 +55,7 @@ async function main(): Promise<void> {
   const result: Record<string, { perConnectionKb: number; p50: number; p99: number; received: number }> = {};
   try {
     const tenant = await benchTenant();
-    const created = await fetch(`${service.url}/api/channels`, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tenant.adminToken}` },
-      body: JSON.stringify({ name: 'Bench', type: 'WHATSAPP', provider: 'META', credentials: { accessToken: graph.validToken, phoneNumberId: graph.phoneNumberId, appSecret: APP_SECRET, verifyToken: 'bench-verify-token' } }),
-    }).then((r) => r.json() as Promise<any>);
-    if (!created?.data?.id) throw new Error(`channel creation failed: ${JSON.stringify(created)}`);
+    await createBenchChannel(service.url, tenant.adminToken, graph, APP_SECRET);
     let n = 0;
     const webhook = async (sentAt: number) => {
       const from = '15553000001';
