@@ -47,11 +47,11 @@ export class InboundIngestUseCase {
         this.publisher.messageReceived(stored.message, stored.conversation);
       } else {
         const update = { status: event.status, errorCode: event.errorCode, errorMessage: event.errorMessage };
-        let change = await this.messages.updateStatusByExternalId(channel.id, event.externalId, update);
+        let { change, found } = await this.messages.updateStatusByExternalId(channel.id, event.externalId, update);
         // No message has that id yet (the send has not stored the provider's answer): keep the status for it.
-        // A status the rule refused (out of order, repeated) is not an orphan: one cheap read tells them apart.
-        if (!change && !(await this.messages.outgoingExists(channel.id, event.externalId)) && (await this.orphans.parkUnlessKnown(channel.id, event.externalId, update)) === 'known') {
-          change = await this.messages.updateStatusByExternalId(channel.id, event.externalId, update);
+        // One the rule refused (out of order, repeated) was found and is simply ignored.
+        if (!found && (await this.orphans.parkUnlessKnown(channel.id, event.externalId, update)) === 'known') {
+          ({ change } = await this.messages.updateStatusByExternalId(channel.id, event.externalId, update));
         }
         if (!change) {
           result.statusesIgnored++;

@@ -114,7 +114,7 @@ export class OutboundSendUseCase {
   /** Statuses that arrived while the provider call was still answering (delivered before "sent" was stored). */
   private async applyOrphans(message: MessageEntity, externalId: string): Promise<void> {
     for (const orphan of await this.orphans.take(message.channelId, externalId)) {
-      const change = await this.messages.updateStatusByExternalId(message.channelId, externalId, orphan);
+      const { change } = await this.messages.updateStatusByExternalId(message.channelId, externalId, orphan);
       if (change) this.publisher.messageStatus({ ...change.message, attachments: message.attachments }, change.previousStatus);
     }
   }

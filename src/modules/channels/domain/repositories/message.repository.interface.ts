@@ -22,6 +22,13 @@ export interface StatusChange {
   previousStatus: MessageStatus;
 }
 
+/** What a status update by provider id found: the change, or none (refused by the rule when `found`). */
+export interface StatusOutcome {
+  change: StatusChange | null;
+  /** An outgoing message of the channel has that provider id (false: the id is not known yet). */
+  found: boolean;
+}
+
 export interface StatusUpdate {
   status: MessageStatus;
   externalId?: string;
@@ -50,8 +57,6 @@ export interface MessageRepository {
   /** Outgoing messages still PENDING (created before the date, if given), deleted channels included, oldest first: the outbound queue's recovery. */
   listPendingOutgoing(createdBefore?: Date): Promise<Array<{ id: string; channelId: string }>>;
   findById(id: string, companyId?: number): Promise<MessageEntity | null>;
-  /** True when an outgoing message of the channel has this provider id. */
-  outgoingExists(channelId: string, externalId: string): Promise<boolean>;
   /** Outgoing messages still PENDING on every instance (the queue's depth). */
   countPendingOutgoing(): Promise<number>;
   /** The message even when its channel was deleted: the outbound worker must still settle it. */
@@ -59,8 +64,8 @@ export interface MessageRepository {
   listByConversation(conversationId: string, page: PageRequest): Promise<Page<MessageEntity>>;
   /** Applies the status rule in the UPDATE itself; null when the rule refused or nothing matched. */
   updateStatusById(id: string, update: StatusUpdate): Promise<StatusChange | null>;
-  /** Same, finding the outgoing message by its provider id within the channel. */
-  updateStatusByExternalId(channelId: string, externalId: string, update: StatusUpdate): Promise<StatusChange | null>;
+  /** Same, finding the outgoing message by its provider id within the channel; says whether one has that id. */
+  updateStatusByExternalId(channelId: string, externalId: string, update: StatusUpdate): Promise<StatusOutcome>;
   /**
    * Merges `details` into the metadata of the call message `callSid` of the channel; with
    * `fromCallStatuses`, only when its stored call status is one of them. Null when nothing changed.

@@ -4,6 +4,7 @@ import type { MessageEntity } from '../../domain/entities/message.entity';
 import type { InboundMessageEvent } from '../../domain/inbound-event';
 import { statusesThatMayBecome } from '../../domain/message-status.rule';
 import type {
+  StatusOutcome,
   MessageRepository,
   NewOutgoingMessage,
   StatusChange,
@@ -106,12 +107,6 @@ export class PrismaMessageRepository implements MessageRepository {
     return (await this.prisma.message.findFirst({ where: { id, companyId, channel: { deletedAt: null } }, include: { attachments: true } })) as MessageEntity | null;
   }
 
-  async outgoingExists(channelId: string, externalId: string): Promise<boolean> {
-    const rows = await this.prisma.$queryRaw<unknown[]>`
-      SELECT 1 FROM messages WHERE channel_id = ${channelId}::uuid AND direction = 'outgoing' AND external_id = ${externalId} LIMIT 1`;
-    return rows.length > 0;
-  }
-
   async countPendingOutgoing(): Promise<number> {
     return this.prisma.message.count({ where: { direction: 'outgoing', status: 'PENDING' } });
   }
@@ -143,10 +138,10 @@ export class PrismaMessageRepository implements MessageRepository {
   }
 
   async updateStatusById(id: string, update: StatusUpdate): Promise<StatusChange | null> {
-    return this.applyStatus(update, 'id', id, null);
+    return (await this.applyStatus(update, 'id', id, null)).change;
   }
 
-  async updateStatusByExternalId(channelId: string, externalId: string, update: StatusUpdate): Promise<StatusChange | null> {
+  async updateStatusByExternalId(channelId: string, externalId: string, update: StatusUpdate): Promise<StatusOutcome> {
     return this.applyStatus(update, 'external', externalId, channelId);
   }
 
@@ -163,10 +158,12 @@ export class PrismaMessageRepository implements MessageRepository {
     return rows.length ? messageFromRow(rows[0]) : null;
   }
 
-  /** The status rule lives in the WHERE clause: a row only changes if its current status may move to the new one. */
-  private async applyStatus(update: StatusUpdate, by: 'id' | 'external', key: string, channelId: string | null): Promise<StatusChange | null> {
+  /**
+   * The status rule lives in the WHERE clause: a row only changes if its current status may move to
+   * the new one. The same statement tells a refused change from a message that is not there.
+   */
+  private async applyStatus(update: StatusUpdate, by: 'id' | 'external', key: string, channelId: string | null): Promise<StatusOutcome> {
     const allowed = statusesThatMayBecome(update.status);
-    if (allowed.length === 0) return null;
     const byId = by === 'id';
     const rows = await this.prisma.$queryRaw<any[]>`
       WITH target AS (
@@ -174,17 +171,19 @@ export class PrismaMessageRepository implements MessageRepository {
         WHERE (${byId} AND id = ${byId ? key : null}::uuid)
            OR (NOT ${byId} AND channel_id = ${channelId}::uuid AND external_id = ${byId ? null : key} AND direction = 'outgoing')
         FOR UPDATE
+      ), changed AS (
+        UPDATE messages m SET
+          status = ${update.status}::"MessageStatus",
+          external_id = COALESCE(${update.externalId ?? null}, m.external_id),
+          error_code = COALESCE(${update.errorCode ?? null}, m.error_code),
+          error_message = COALESCE(${update.errorMessage ?? null}, m.error_message),
+          updated_at = now()
+        FROM target
+        WHERE m.id = target.id AND m.status::text = ANY(${allowed}::text[])
+        RETURNING m.*, target.previous_status
       )
-      UPDATE messages m SET
-        status = ${update.status}::"MessageStatus",
-        external_id = COALESCE(${update.externalId ?? null}, m.external_id),
-        error_code = COALESCE(${update.errorCode ?? null}, m.error_code),
-        error_message = COALESCE(${update.errorMessage ?? null}, m.error_message),
-        updated_at = now()
-      FROM target
-      WHERE m.id = target.id AND m.status::text = ANY(${allowed}::text[])
-      RETURNING m.*, target.previous_status`;
-    if (rows.length === 0) return null;
-    return { message: messageFromRow(rows[0]), previousStatus: rows[0].previous_status };
+      SELECT changed.*, (SELECT count(*) FROM target)::int AS targets FROM (SELECT 1) AS one LEFT JOIN changed ON true`;
+    const row = rows[0];
+    return { found: row.targets > 0, change: row.id ? { message: messageFromRow(row), previousStatus: row.previous_status } : null };
   }
 }
