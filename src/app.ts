@@ -5,7 +5,7 @@ import express, { type Express } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import YAML from 'yaml';
 import { authenticate } from './shared/auth/auth.middleware';
-import { errorBody } from './shared/http/envelope';
+import { refuseWhileDraining } from './shared/http/draining.middleware';
 import { errorMiddleware, notFoundHandler } from './shared/http/error.middleware';
 import { requestId } from './shared/http/request-id.middleware';
 import { rateLimit } from './shared/http/rate-limit.middleware';
@@ -35,11 +35,7 @@ export function createApp(container: ChannelsContainer): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestId);
-  app.use((req, res, next) => {
-    if (!container.draining) return next();
-    // Stopping: the load balancer or the provider retries elsewhere or later.
-    res.set({ Connection: 'close', 'Retry-After': '5' }).status(503).json(errorBody(503, 'The service is shutting down', { code: 'SHUTTING_DOWN', requestId: req.id }));
-  });
+  app.use(refuseWhileDraining(() => container.draining));
   app.use(requestLog(logger));
   app.use(container.metrics.httpMiddleware());
   app.use(securityHeaders({ hsts: config.hsts }));

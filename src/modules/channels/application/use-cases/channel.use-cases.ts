@@ -125,7 +125,7 @@ export class ChannelUseCases {
     await this.channels.softDelete(channel.id);
     await this.runtime.stopChannel(channel, true, true);
     // A saved WhatsApp Web login of a channel not running here is dropped too: no session outlives its channel.
-    if (channel.provider === 'CUSTOM' && channel.type === 'WHATSAPP') await this.sessions.deleteSerializedSession(channel.id);
+    if (isWhatsappWeb(channel)) await this.sessions.deleteSerializedSession(channel.id);
     this.announce(channel, false, 'deleted');
     this.cluster.channelChanged(channel.id);
   }

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { sameSecret } from '../../../../../shared/crypto/constant-time';
 
 /** Verifies `X-Hub-Signature-256: sha256=<hex>` over the raw body bytes, in constant time. */
 export function verifyMetaSignature(rawBody: Buffer, header: string | undefined, appSecret: string): boolean {
@@ -6,7 +7,7 @@ export function verifyMetaSignature(rawBody: Buffer, header: string | undefined,
   if (!header || !/^sha256=[0-9a-fA-F]{64}$/.test(header)) return false;
   const given = Buffer.from(header.slice('sha256='.length), 'hex');
   const expected = crypto.createHmac('sha256', appSecret).update(rawBody).digest();
-  return given.length === expected.length && crypto.timingSafeEqual(given, expected);
+  return sameSecret(given, expected);
 }
 
 /** Computes the header value Meta would send (used by tests and fakes). */

@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { sameSecret } from '../../../../../shared/crypto/constant-time';
 import QRCode from 'qrcode';
 
 /** Signs and checks short-lived QR image URLs: an <img> tag cannot send a Bearer header. */
@@ -25,9 +26,7 @@ export class QrImageSigner {
   verify(channelId: string, sessionId: string, exp: unknown, sig: unknown, now = Date.now()): boolean {
     const expiry = Number(exp);
     if (!Number.isInteger(expiry) || expiry * 1000 < now || typeof sig !== 'string') return false;
-    const expected = Buffer.from(this.sign(channelId, sessionId, expiry));
-    const given = Buffer.from(sig);
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return sameSecret(sig, this.sign(channelId, sessionId, expiry));
   }
 }
 
