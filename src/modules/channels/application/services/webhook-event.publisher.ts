@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
+import { retryBlips } from '../../../../shared/retry';
 import type { ConversationEntity } from '../../domain/entities/conversation.entity';
 import type { MessageEntity, MessageStatus } from '../../domain/entities/message.entity';
 import type { WebhookEventType } from '../../domain/entities/webhook.entity';
@@ -94,20 +95,12 @@ export class WebhookEventPublisher implements RealtimePublisher {
   private async writePending(): Promise<void> {
     if (this.pending.length === 0) return;
     const batch = this.pending.splice(0);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        if ((await this.deliveries.enqueueMany(batch)) > 0) this.onStored();
-        return;
-      } catch (err) {
-        if (attempt < STORE_ATTEMPTS) {
-          await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-          continue;
-        }
-        this.failures += batch.length;
-        this.lastFailure = err;
-        this.logger.error({ module: 'event-webhooks', operation: 'enqueue', events: batch.length, attempts: attempt, err }, 'event webhook deliveries not stored');
-        return;
-      }
+    try {
+      if ((await retryBlips(() => this.deliveries.enqueue(batch), { attempts: STORE_ATTEMPTS, baseDelayMs: 50 })) > 0) this.onStored();
+    } catch (err) {
+      this.failures += batch.length;
+      this.lastFailure = err;
+      this.logger.error({ module: 'event-webhooks', operation: 'enqueue', events: batch.length, attempts: STORE_ATTEMPTS, err }, 'event webhook deliveries not stored');
     }
   }
 }

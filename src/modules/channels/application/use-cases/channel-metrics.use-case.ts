@@ -1,5 +1,5 @@
 import type { AuthUser } from '../../../../shared/auth/permissions';
-import type { ChannelKpiRepository, ChannelKpiCounts } from '../../domain/repositories/channel-kpi.repository.interface';
+import { KPI_DEFAULT_WINDOW_MS, type ChannelKpiCounts, type ChannelKpiRepository } from '../../domain/repositories/channel-kpi.repository.interface';
 import type { ChannelRuntimeService } from '../services/channel-runtime.service';
 import type { CircuitBreakers } from '../services/outbound/circuit-breaker';
 import type { ChannelUseCases } from './channel.use-cases';
@@ -14,9 +14,6 @@ export interface ChannelKpis extends ChannelKpiCounts {
   availability: { isActive: boolean; runtimeStatus: string; circuit: 'closed' | 'open' | 'half_open' };
 }
 
-/** Default window: the last 7 days. */
-const DEFAULT_WINDOW_MS = 7 * 24 * 3600 * 1000;
-
 /** KPIs of a channel (delivery rate, first response time, availability, volume), tenant-scoped. */
 export class ChannelMetricsUseCase {
   constructor(
@@ -29,7 +26,7 @@ export class ChannelMetricsUseCase {
   async of(user: AuthUser, id: string, window: { from?: Date; to?: Date }): Promise<ChannelKpis> {
     const channel = await this.channels.get(user, id);
     const to = window.to ?? new Date();
-    const from = window.from ?? new Date(to.getTime() - DEFAULT_WINDOW_MS);
+    const from = window.from ?? new Date(to.getTime() - KPI_DEFAULT_WINDOW_MS);
     const counts = await this.kpis.countsFor(channel.id, from, to);
     const settled = counts.outgoingDelivered + counts.outgoingSent + counts.outgoingFailed;
     return {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { retryBlips } from '../../../../shared/retry';
 import type { OutboundConfig } from '../../../../config/config';
 import type { ChannelEntity } from '../../domain/entities/channel.entity';
 import type { MessageEntity } from '../../domain/entities/message.entity';
@@ -123,16 +124,12 @@ export class OutboundSendUseCase {
    * Stores the outcome, retrying a database blip a few times (bounded): the provider already acted,
    * and a run that throws here would be retried as "maybe sent" (unconfirmed) instead of SENT.
    */
-  private async record(message: MessageEntity, update: StatusUpdate) {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.recordOnce(message, update);
-      } catch (err) {
-        if (attempt >= RECORD_ATTEMPTS) throw err;
-        this.logger.warn({ module: 'outbound', operation: 'record', message_id: message.id, attempt, err }, 'storing the send outcome failed; trying again');
-        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
-      }
-    }
+  private record(message: MessageEntity, update: StatusUpdate) {
+    return retryBlips(() => this.recordOnce(message, update), {
+      attempts: RECORD_ATTEMPTS,
+      baseDelayMs: 100,
+      onRetry: (err, attempt) => this.logger.warn({ module: 'outbound', operation: 'record', message_id: message.id, attempt, err }, 'storing the send outcome failed; trying again'),
+    });
   }
 
   /** A provider id already used by another message of the channel cannot be stored twice; the message was still sent. */

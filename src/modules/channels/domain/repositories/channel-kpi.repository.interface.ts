@@ -1,3 +1,7 @@
+/** The KPI window when none is asked for (the last 7 days), and the longest one allowed. */
+export const KPI_DEFAULT_WINDOW_MS = 7 * 24 * 3600 * 1000;
+export const KPI_MAX_WINDOW_MS = 366 * 24 * 3600 * 1000;
+
 /** Message counts and response times of one channel in a window (by message timestamp). */
 export interface ChannelKpiCounts {
   incoming: number;

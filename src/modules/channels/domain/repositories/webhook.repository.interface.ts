@@ -38,10 +38,11 @@ export type DeliveryOutcome =
 
 /** The durable delivery queue (PostgreSQL, embedded or not). */
 export interface WebhookDeliveryRepository {
-  /** Stores one delivery per subscription of the event's company that wants its type; returns how many. */
-  enqueue(event: OrderedWebhookEvent): Promise<number>;
-  /** Stores the deliveries of several events in one statement, in the given order; the number stored. */
-  enqueueMany(events: OrderedWebhookEvent[]): Promise<number>;
+  /**
+   * Stores one delivery per subscription of each event's company that wants its type, in the events'
+   * order, in one statement (a delivery already stored for the event is kept); returns how many.
+   */
+  enqueue(events: OrderedWebhookEvent[]): Promise<number>;
   /**
    * Leases up to `limit` due deliveries for `leaseMs` (counting the attempt). Only the first
    * unfinished delivery of each (subscription, ordering key) is claimable, and rows another worker

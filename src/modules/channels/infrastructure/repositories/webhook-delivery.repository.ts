@@ -26,18 +26,9 @@ function toEntity(row: DeliveryRow): WebhookDeliveryEntity {
 export class PrismaWebhookDeliveryRepository implements WebhookDeliveryRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async enqueue({ event, orderingKey }: OrderedWebhookEvent): Promise<number> {
-    // One statement for every matching subscription: all of the event's deliveries exist, or none.
-    return this.prisma.$executeRaw`
-      INSERT INTO webhook_deliveries (subscription_id, company_id, event_id, event_type, ordering_key, payload)
-      SELECT s.id, s.company_id, ${event.id}::uuid, ${event.type}, ${orderingKey}, ${JSON.stringify(event)}::jsonb
-      FROM webhook_subscriptions s
-      WHERE s.company_id = ${event.company_id}::int AND ${event.type} = ANY(s.event_types)
-      ON CONFLICT (subscription_id, event_id) DO NOTHING`;
-  }
-
-  async enqueueMany(events: OrderedWebhookEvent[]): Promise<number> {
-    if (events.length === 1) return this.enqueue(events[0]);
+  async enqueue(events: OrderedWebhookEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    // One statement for every matching subscription of every event: all of their deliveries exist, or none.
     const items = JSON.stringify(events.map(({ event, orderingKey }) => ({ event, orderingKey })));
     // Rows are produced (and numbered by `seq`) in the events' order, so per-conversation order holds.
     return this.prisma.$executeRaw`

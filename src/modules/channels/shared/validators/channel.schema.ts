@@ -1,5 +1,6 @@
 import Joi from 'joi';
 import { CHANNEL_PROVIDERS, CHANNEL_TYPES } from '../../domain/entities/channel.entity';
+import { KPI_DEFAULT_WINDOW_MS, KPI_MAX_WINDOW_MS } from '../../domain/repositories/channel-kpi.repository.interface';
 import { metaCredentialsSchema } from '../../infrastructure/providers/meta/meta-credentials';
 import { twilioCredentialsSchema } from '../../infrastructure/providers/twilio/twilio-credentials';
 import { agentId, companyId, jsonObject, pagingQuery } from './common.schema';
@@ -50,11 +51,11 @@ export const listChannelsQuery = Joi.object({
 /** GET /api/channels/:id/metrics query: an ISO 8601 window, `from` before `to`, at most a year. */
 export const channelMetricsQuery = Joi.object({
   from: Joi.date().iso(),
-  to: Joi.date().iso().when('from', { is: Joi.exist(), then: Joi.date().greater(Joi.ref('from')) }),
+  to: Joi.date().iso(),
 }).custom((value, helpers) => {
   const to = value.to ?? new Date();
-  const from = value.from ?? new Date(to.getTime() - 7 * 24 * 3600 * 1000);
-  if (to.getTime() - from.getTime() > 366 * 24 * 3600 * 1000) return helpers.message({ custom: 'the window (from..to) is at most 366 days' });
+  const from = value.from ?? new Date(to.getTime() - KPI_DEFAULT_WINDOW_MS);
+  if (to.getTime() - from.getTime() > KPI_MAX_WINDOW_MS) return helpers.message({ custom: 'the window (from..to) is at most 366 days' });
   if (from.getTime() >= to.getTime()) return helpers.message({ custom: 'from must be before to' });
   return value;
 });
