@@ -1,13 +1,12 @@
 import net from 'node:net';
 import request from 'supertest';
 import { bearer } from '../support/api-helpers';
-import { createCustomChannel } from '../support/custom-webhooks';
 import { FakeCustomEndpoint } from '../support/fake-custom-endpoint';
-import { createTenant, type Tenant } from '../support/scenario';
+import type { Tenant } from '../support/scenario';
 import { waitFor } from '../support/socket-client';
-import { killStrayServices, startServiceProcess } from '../support/service-process';
+import { killStrayServices, seedCustomChannel, startServiceProcess } from '../support/service-process';
 import { freePort } from '../support/ports';
-import { resetDatabase, sql, startTestApp } from '../support/test-app';
+import { sql } from '../support/test-app';
 
 describe('graceful stop under load (dist/main.js)', () => {
   let endpoint: FakeCustomEndpoint;
@@ -18,11 +17,7 @@ describe('graceful stop under load (dist/main.js)', () => {
     endpoint = await new FakeCustomEndpoint().start();
   });
   beforeEach(async () => {
-    await resetDatabase();
-    const setup = await startTestApp();
-    tenant = await createTenant(setup);
-    channel = await createCustomChannel(setup, tenant, endpoint);
-    await setup.stop();
+    ({ tenant, channel } = await seedCustomChannel(endpoint));
     endpoint.reset();
   });
   afterAll(async () => {

@@ -1,13 +1,12 @@
 import request from 'supertest';
 import { bearer } from '../support/api-helpers';
-import { createCustomChannel } from '../support/custom-webhooks';
 import { FakeCustomEndpoint } from '../support/fake-custom-endpoint';
 import { waitForAllSettled } from '../support/outbound';
 import { freePort } from '../support/ports';
-import { createTenant, type Tenant } from '../support/scenario';
+import type { Tenant } from '../support/scenario';
 import { waitFor } from '../support/socket-client';
-import { killStrayServices, startServiceProcess as startService, type ServiceProcess as Service } from '../support/service-process';
-import { resetDatabase, sql, startTestApp } from '../support/test-app';
+import { killStrayServices, seedCustomChannel, receiptsPerMessage, startServiceProcess as startService, type ServiceProcess as Service } from '../support/service-process';
+import { sql } from '../support/test-app';
 
 describe('outbound queue across process crashes and stops (dist/main.js)', () => {
   let endpoint: FakeCustomEndpoint;
@@ -17,11 +16,7 @@ describe('outbound queue across process crashes and stops (dist/main.js)', () =>
 
   beforeAll(async () => {
     endpoint = await new FakeCustomEndpoint().start();
-    await resetDatabase();
-    const setup = await startTestApp();
-    tenant = await createTenant(setup);
-    channel = await createCustomChannel(setup, tenant, endpoint);
-    await setup.stop();
+    ({ tenant, channel } = await seedCustomChannel(endpoint));
     port = await freePort();
   });
   afterAll(async () => {
@@ -52,19 +47,14 @@ describe('outbound queue across process crashes and stops (dist/main.js)', () =>
     for (const id of acknowledged) expect(rows.map((r) => r.id)).toContain(id);
     // Every request names its message in the body and in Idempotency-Key; the endpoint's receipt count is per key.
     for (const d of endpoint.received) expect(d.headers['idempotency-key']).toBe(d.body.id);
-    const perMessage = new Map<string, number>();
-    for (const d of endpoint.received) perMessage.set(d.body.id, (perMessage.get(d.body.id) ?? 0) + 1);
+    const perMessage = receiptsPerMessage(endpoint.received);
     expect([...perMessage.keys()].sort()).toEqual(rows.map((r) => r.id).sort());
     const repeats = [...perMessage.values()].filter((n) => n > 1).length;
     process.stdout.write(`SIGKILL burst: ${acknowledged.length} acknowledged, ${rows.length} stored, ${perMessage.size} accepted once each, ${repeats} repeated with the same Idempotency-Key\n`);
   }, 90_000);
 
   it('when the service gets SIGTERM while a send is in flight, then the send finishes, the message is SENT and the process exits 0', async () => {
-    await resetDatabase();
-    const setup = await startTestApp();
-    tenant = await createTenant(setup);
-    channel = await createCustomChannel(setup, tenant, endpoint);
-    await setup.stop();
+    ({ tenant, channel } = await seedCustomChannel(endpoint));
     endpoint.reset();
     endpoint.replies.push({ delayMs: 1500 });
     const svc = await startService(port);

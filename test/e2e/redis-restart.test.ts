@@ -1,13 +1,12 @@
 import request from 'supertest';
 import { bearer } from '../support/api-helpers';
-import { createCustomChannel } from '../support/custom-webhooks';
 import { FakeCustomEndpoint } from '../support/fake-custom-endpoint';
 import { waitForAllSettled } from '../support/outbound';
 import { freePort } from '../support/ports';
-import { createTenant, type Tenant } from '../support/scenario';
-import { killStrayServices, startServiceProcess, type ServiceProcess } from '../support/service-process';
+import type { Tenant } from '../support/scenario';
+import { killStrayServices, seedCustomChannel, receiptsPerMessage, startServiceProcess, type ServiceProcess } from '../support/service-process';
 import { waitFor } from '../support/socket-client';
-import { resetDatabase, sql, startTestApp } from '../support/test-app';
+import { sql } from '../support/test-app';
 import { ThrowawayRedis } from '../support/throwaway-redis';
 
 describe('outbound sends while Redis restarts and loses its queue (dist/main.js on a throwaway redis-server)', () => {
@@ -19,11 +18,7 @@ describe('outbound sends while Redis restarts and loses its queue (dist/main.js 
   beforeAll(async () => {
     endpoint = await new FakeCustomEndpoint().start();
     redis = await ThrowawayRedis.create();
-    await resetDatabase();
-    const setup = await startTestApp();
-    tenant = await createTenant(setup);
-    channel = await createCustomChannel(setup, tenant, endpoint);
-    await setup.stop();
+    ({ tenant, channel } = await seedCustomChannel(endpoint));
   });
   afterAll(async () => {
     killStrayServices();
@@ -60,11 +55,8 @@ describe('outbound sends while Redis restarts and loses its queue (dist/main.js 
     const rows = await sql<{ id: string; status: string }>(`SELECT id, status::text FROM messages WHERE direction = 'outgoing'`);
     expect(rows.filter((r) => r.status !== 'SENT')).toEqual([]);
     for (const id of answered) expect(rows.map((r) => r.id)).toContain(id);
-    const perMessage = new Map<string, number>();
-    for (const d of endpoint.received) {
-      expect(d.headers['idempotency-key']).toBe(d.body.id);
-      perMessage.set(d.body.id, (perMessage.get(d.body.id) ?? 0) + 1);
-    }
+    for (const d of endpoint.received) expect(d.headers['idempotency-key']).toBe(d.body.id);
+    const perMessage = receiptsPerMessage(endpoint.received);
     expect([...perMessage.keys()].sort()).toEqual(rows.map((r) => r.id).sort());
     const repeats = [...perMessage.values()].filter((n) => n > 1).length;
     process.stdout.write(`Redis restart: ${answered.length} sends answered 201, ${rows.length} stored, all SENT, ${perMessage.size} accepted once each, ${repeats} repeated with the same Idempotency-Key\n`);

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { signMetaBody } from '../../src/modules/channels/infrastructure/providers/meta/meta-signature';
 import type { FakeGraphApi } from './fake-graph-api';
 import { fixture } from './fixtures';
-import { sql, type TestApp } from './test-app';
+import { resetDatabase, sql, type TestApp } from './test-app';
 
 /** App secret of the META channels the tests create. */
 export const APP_SECRET = 'fixture-app-secret';
@@ -65,4 +65,20 @@ export function postMetaWebhook(app: Pick<TestApp, 'url'>, body: Buffer | string
 /** Posts a fixture file by name as a signed Meta webhook. */
 export function postMetaFixture(app: TestApp, name: string, opts: { path?: string } = {}) {
   return postMetaWebhook(app, fixture(`meta/${name}`), opts);
+}
+
+/**
+ * A fresh start on a META channel with one open conversation (a customer's text from the fixtures):
+ * empty database, fake reset, its recorded requests cleared, so a test sees only its own sends.
+ */
+export async function metaConversation(app: TestApp, graph: FakeGraphApi): Promise<{ tenant: Tenant; channel: { id: string; provider_account: string }; conversationId: string }> {
+  await resetDatabase();
+  graph.reset();
+  const tenant = await createTenant(app);
+  const channel = await createMetaChannel(app, graph, tenant);
+  const res = await postMetaFixture(app, 'text-message.json');
+  if (res.status !== 200) throw new Error(`fixture webhook failed: ${res.status}`);
+  const [{ id: conversationId }] = await sql<{ id: string }>('SELECT id FROM conversations');
+  graph.requests.length = 0;
+  return { tenant, channel, conversationId };
 }

@@ -1,6 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import request from 'supertest';
+import { createCustomChannel } from './custom-webhooks';
+import type { CustomDelivery, FakeCustomEndpoint } from './fake-custom-endpoint';
+import { createTenant, type Tenant } from './scenario';
+import { resetDatabase, startTestApp } from './test-app';
 
 // The built service (`npm run build` first; `npm test` does it in pretest), run as a real process.
 const MAIN = path.resolve(__dirname, '../../dist/main.js');
@@ -48,4 +52,26 @@ export async function startServiceProcess(port: number, env: Record<string, stri
     if (Date.now() > until || child.exitCode !== null) throw new Error('service did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * An empty test database with a tenant and a custom channel posting to `endpoint`, made through an
+ * in-process app that is stopped again: the state a service process is then started on.
+ */
+export async function seedCustomChannel(endpoint: FakeCustomEndpoint): Promise<{ tenant: Tenant; channel: { id: string } }> {
+  await resetDatabase();
+  const setup = await startTestApp();
+  try {
+    const tenant = await createTenant(setup);
+    return { tenant, channel: await createCustomChannel(setup, tenant, endpoint) };
+  } finally {
+    await setup.stop();
+  }
+}
+
+/** How many times the endpoint received each message (keyed by its id, which is also the Idempotency-Key). */
+export function receiptsPerMessage(received: CustomDelivery[]): Map<string, number> {
+  const perMessage = new Map<string, number>();
+  for (const d of received) perMessage.set(d.body.id, (perMessage.get(d.body.id) ?? 0) + 1);
+  return perMessage;
 }

@@ -1,8 +1,8 @@
 import { sendMessage } from '../../support/api-helpers';
 import { FakeGraphApi } from '../../support/fake-graph-api';
-import { createMetaChannel, createTenant, postMetaFixture, type Tenant } from '../../support/scenario';
+import { metaConversation, type Tenant } from '../../support/scenario';
 import { waitForSettled } from '../../support/outbound';
-import { resetDatabase, sql, startTestApp, type TestApp } from '../../support/test-app';
+import { sql, startTestApp, type TestApp } from '../../support/test-app';
 
 /**
  * Graph accepts the send, then storing SENT fails with the error a PostgreSQL restart gives (57P01
@@ -30,13 +30,7 @@ describe.each(BACKENDS)('a database blip while storing SENT, on %s', (_n, redisU
     await graph?.stop();
   });
   beforeEach(async () => {
-    await resetDatabase();
-    graph.reset();
-    tenant = await createTenant(app);
-    await createMetaChannel(app, graph, tenant);
-    expect((await postMetaFixture(app, 'text-message.json')).status).toBe(200);
-    [{ id: conversationId }] = await sql<{ id: string }>('SELECT id FROM conversations');
-    graph.requests.length = 0;
+    ({ tenant, conversationId } = await metaConversation(app, graph));
     await sql(`CREATE OR REPLACE FUNCTION blip_fail_sent() RETURNS trigger AS $$
       BEGIN IF NEW.status = 'SENT' AND OLD.status = 'PENDING' THEN
         RAISE EXCEPTION 'terminating connection due to administrator command' USING ERRCODE = '57P01'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);

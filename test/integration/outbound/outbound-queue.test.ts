@@ -4,9 +4,9 @@ import { sendMessage } from '../../support/api-helpers';
 import { FakeGraphApi } from '../../support/fake-graph-api';
 import { EventLog, emitWithAck, openSocket, closeOpenSockets } from '../../support/gateway-client';
 import { waitForSettled } from '../../support/outbound';
-import { createMetaChannel, createTenant, postMetaFixture, type Tenant } from '../../support/scenario';
+import { metaConversation, type Tenant } from '../../support/scenario';
 import { waitFor } from '../../support/socket-client';
-import { resetDatabase, sql, startTestApp, type TestApp } from '../../support/test-app';
+import { sql, startTestApp, type TestApp } from '../../support/test-app';
 
 // The same behaviour on both queue backends: BullMQ (REDIS_URL set) and the database queue (REDIS_URL='').
 const BACKENDS: [string, string | undefined][] = [
@@ -39,13 +39,7 @@ describe.each(BACKENDS)('outbound queue on %s', (_name, redisUrl) => {
     await graph?.stop();
   });
   beforeEach(async () => {
-    await resetDatabase();
-    graph.reset();
-    tenant = await createTenant(app);
-    channel = await createMetaChannel(app, graph, tenant);
-    expect((await postMetaFixture(app, 'text-message.json')).status).toBe(200);
-    [{ id: conversationId }] = await sql<{ id: string }>('SELECT id FROM conversations');
-    graph.requests.length = 0;
+    ({ tenant, channel, conversationId } = await metaConversation(app, graph));
   });
 
   const send = async (message = 'Hola') => {
