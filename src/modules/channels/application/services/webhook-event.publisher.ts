@@ -3,9 +3,8 @@ import type { Logger } from 'pino';
 import { retryBlips } from '../../../../shared/retry';
 import type { ConversationEntity } from '../../domain/entities/conversation.entity';
 import type { MessageEntity, MessageStatus } from '../../domain/entities/message.entity';
-import type { WebhookEventType } from '../../domain/entities/webhook.entity';
+import type { OrderedWebhookEvent, WebhookEventType } from '../../domain/entities/webhook.entity';
 import type { ChannelEvent, RealtimePublisher } from '../../domain/ports/realtime-publisher.port';
-import type { OrderedWebhookEvent } from '../../domain/entities/webhook.entity';
 import type { WebhookDeliveryRepository } from '../../domain/repositories/webhook.repository.interface';
 import { toConversationDto, toMessageDto, toMessageStatusDto } from '../../infrastructure/mappers/dto.mapper';
 
@@ -43,10 +42,10 @@ export class WebhookEventPublisher implements RealtimePublisher {
 
   messageReceived(message: MessageEntity, conversation: ConversationEntity): void {
     this.inner.messageReceived(message, conversation);
-    this.record('message.received', message.companyId, `conversation:${conversation.id}`, { message: toMessageDto(message), conversation: toConversationDto(conversation) }, receivedEventId(message.id));
+    this.messageRedelivered(message, conversation);
   }
 
-  /** The same event id as the first time, so a delivery already stored is not stored twice. */
+  /** Only the event webhook, under the same event id as the first time: a delivery already stored is kept once. */
   messageRedelivered(message: MessageEntity, conversation: ConversationEntity): void {
     this.record('message.received', message.companyId, `conversation:${conversation.id}`, { message: toMessageDto(message), conversation: toConversationDto(conversation) }, receivedEventId(message.id));
   }

@@ -4,7 +4,7 @@ import { ok, paginated } from '../../../../shared/http/envelope';
 import type { ChannelAuthUseCases } from '../../application/use-cases/channel-auth.use-cases';
 import type { ChannelMetricsUseCase } from '../../application/use-cases/channel-metrics.use-case';
 import type { ChannelUseCases } from '../../application/use-cases/channel.use-cases';
-import { toChannelDto } from '../mappers/dto.mapper';
+import { toChannelDto, toChannelKpisDto } from '../mappers/dto.mapper';
 
 /** HTTP translation for channel endpoints. */
 export class ChannelController {
@@ -16,17 +16,8 @@ export class ChannelController {
 
   /** GET /:id/metrics: the channel's KPIs over `from`..`to` (default: the last 7 days). */
   metrics = async (req: Request, res: Response) => {
-    const k = await this.kpis.of(currentUser(req), req.valid.params.id, { from: req.valid.query.from, to: req.valid.query.to });
-    res.json(ok({
-      channel_id: k.channelId,
-      from: k.from.toISOString(),
-      to: k.to.toISOString(),
-      message_volume: { incoming: k.incoming, outgoing: k.outgoing },
-      outgoing_by_status: { pending: k.outgoingPending, sent: k.outgoingSent, delivered_or_read: k.outgoingDelivered, failed: k.outgoingFailed },
-      delivery_rate: k.deliveryRate,
-      first_response: { conversations_answered: k.conversationsAnswered, average_seconds: k.averageFirstResponseSeconds },
-      availability: { is_active: k.availability.isActive, runtime_status: k.availability.runtimeStatus, circuit: k.availability.circuit },
-    }));
+    const kpis = await this.kpis.of(currentUser(req), req.valid.params.id, { from: req.valid.query.from, to: req.valid.query.to });
+    res.json(ok(toChannelKpisDto(kpis)));
   };
 
   create = async (req: Request, res: Response) => {

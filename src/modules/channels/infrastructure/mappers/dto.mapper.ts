@@ -1,6 +1,7 @@
 import type { ChannelEntity } from '../../domain/entities/channel.entity';
 import type { ConversationEntity } from '../../domain/entities/conversation.entity';
 import type { AttachmentEntity, MessageEntity, MessageStatus } from '../../domain/entities/message.entity';
+import type { ChannelKpis } from '../../application/use-cases/channel-metrics.use-case';
 import type { AgentEntity, CompanyEntity } from '../../domain/repositories/company.repository.interface';
 
 // Fields are listed on purpose: a new column (or a credential) never leaks into a response.
@@ -105,4 +106,18 @@ export function toCompanyDto(c: CompanyEntity) {
 /** Agent as the API returns it. */
 export function toAgentDto(a: AgentEntity) {
   return { id: a.id, company_id: a.companyId, name: a.name, email: a.email, role: a.role, permissions: a.permissions, created_at: a.createdAt, updated_at: a.updatedAt };
+}
+
+/** A channel's KPIs (GET /api/channels/:id/metrics). */
+export function toChannelKpisDto(k: ChannelKpis) {
+  return {
+    channel_id: k.channelId,
+    from: k.from.toISOString(),
+    to: k.to.toISOString(),
+    message_volume: { incoming: k.incoming, outgoing: k.outgoing },
+    outgoing_by_status: { pending: k.outgoingPending, sent: k.outgoingSent, delivered_or_read: k.outgoingDelivered, failed: k.outgoingFailed },
+    delivery_rate: k.deliveryRate,
+    first_response: { conversations_answered: k.conversationsAnswered, average_seconds: k.averageFirstResponseSeconds },
+    availability: { is_active: k.availability.isActive, runtime_status: k.availability.runtimeStatus, circuit: k.availability.circuit },
+  };
 }
