@@ -83,6 +83,8 @@ export interface Config {
   outbound: OutboundConfig;
   /** How long SIGTERM waits for in-flight sends before the process exits. */
   shutdownDeadlineMs: number;
+  /** Channel leases between instances (issue 7): lifetime, and how often holders renew them and rebalance. */
+  leases: { ttlMs: number; renewMs: number };
 }
 
 /** Settings of the outbound queue and its worker. */
@@ -110,7 +112,7 @@ export interface OutboundConfig {
 
 const schema = Joi.object({
   NODE_ENV: Joi.string().valid('development', 'production', 'test').default('development'),
-  PORT: Joi.number().integer().min(0).max(65535).default(3000),
+  PORT: Joi.number().integer().min(0).max(65535).default(2000),
   HOST: Joi.string().default('0.0.0.0'),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
   INSTANCE_ID: Joi.string().pattern(/^[\w.-]+$/).max(64),
@@ -165,6 +167,9 @@ const schema = Joi.object({
   DATABASE_POOL_SIZE: Joi.number().integer().min(1).max(200).default(10),
   METRICS_TOKEN: Joi.string().min(16).max(256).allow(''),
   SHUTDOWN_DEADLINE_MS: Joi.number().integer().min(0).max(600000).default(10000),
+  LEASE_TTL_MS: Joi.number().integer().min(1000).max(600000).default(8000),
+  // At least two renewals fit in a lease's lifetime, so one slow round does not lose it.
+  LEASE_RENEW_MS: Joi.number().integer().min(100).max(Joi.ref('LEASE_TTL_MS', { adjust: (ttl: number) => Math.floor(ttl / 2) })).default(2000),
 }).unknown(true);
 
 /** Thrown when the environment is invalid; main prints it and exits 1. */
@@ -248,5 +253,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       breakerCooldownMs: v.OUTBOUND_BREAKER_COOLDOWN_MS,
     },
     shutdownDeadlineMs: v.SHUTDOWN_DEADLINE_MS,
+    leases: { ttlMs: v.LEASE_TTL_MS, renewMs: v.LEASE_RENEW_MS },
   };
 }

@@ -1,78 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import type { Socket } from 'socket.io-client';
-import { JwtService } from '../../src/shared/auth/jwt.service';
 import { FakeGraphApi } from '../support/fake-graph-api';
 import { createMetaChannel, createTenant, postMetaFixture, type Tenant } from '../support/scenario';
 import { connectSocket, waitFor } from '../support/socket-client';
-import { freePort } from '../support/ports';
-import { resetDatabase, type TestApp } from '../support/test-app';
+import { startInstance as startProcess, stopInstance, type Instance } from '../support/instance-process';
+import { resetDatabase } from '../support/test-app';
 
-const MAIN = path.join(__dirname, '..', '..', 'dist', 'main.js');
-
-/** One `node dist/main.js` process, and enough of a TestApp for the scenario helpers ({url, token}). */
-interface Instance {
-  name: string;
-  child: ChildProcess;
-  url: string;
-  app: TestApp;
-  output: () => string;
-}
-
-const jwt = new JwtService(process.env.JWT_SECRET!);
-const token: TestApp['token'] = (claims, expiresIn = '1h') => jwt.sign({ sub: 1, role: 'admin', ...claims }, expiresIn);
-
-/** Starts a server process on the shared test PostgreSQL and Redis; resolves once /health answers 200. */
-async function startInstance(name: string, graphUrl: string, dataDir: string): Promise<Instance> {
-  if (!fs.existsSync(MAIN)) throw new Error('dist/main.js missing: run `npm run build` first');
-  const port = await freePort();
-  const env = {
-    PATH: process.env.PATH,
-    NODE_ENV: 'test',
-    DATABASE_URL: process.env.TEST_DATABASE_URL,
-    REDIS_URL: process.env.TEST_REDIS_URL,
-    JWT_SECRET: process.env.JWT_SECRET,
-    CREDENTIALS_ENCRYPTION_KEY: process.env.CREDENTIALS_ENCRYPTION_KEY,
-    META_GRAPH_BASE_URL: graphUrl,
-    INSTANCE_ID: `xinst-${name}`,
-    DATA_DIR: dataDir,
-    SEED_DEMO: 'false',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-  };
-  // cwd outside the repository: a developer's .env must not leak into the processes.
-  const child = spawn(process.execPath, [MAIN], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  while (!(await request(url).get('/health').then((r) => r.status === 200, () => false))) {
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill('SIGKILL');
-      throw new Error(`instance ${name} did not start:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { name, child, url, app: { url, token } as unknown as TestApp, output: () => out };
-}
-
-/** SIGTERM, then waits for the exit code (SIGKILL after 20 s). */
-function stopInstance(instance: Instance | undefined): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (!instance || instance.child.exitCode !== null || instance.child.signalCode !== null) return resolve(instance?.child.exitCode ?? null);
-    const killer = setTimeout(() => instance.child.kill('SIGKILL'), 20_000);
-    instance.child.once('exit', (code) => {
-      clearTimeout(killer);
-      resolve(code);
-    });
-    instance.child.kill('SIGTERM');
-  });
-}
+const startInstance = (name: string, graphUrl: string, dataDir: string) => startProcess(name, dataDir, { META_GRAPH_BASE_URL: graphUrl });
 
 /** Every event a socket receives, in order, with its payload. */
 function record(socket: Socket): { event: string; payload: any }[] {
@@ -166,10 +103,10 @@ describe('two server processes on one PostgreSQL and one Redis (Socket.IO Redis 
     expect(onChannel).toMatchObject({ channelId, message: { id: received.message.id }, conversation: { id: received.conversation.id } });
     expect(new Date(onChannel.timestamp).toISOString()).toBe(onChannel.timestamp);
 
-    // B runs the channel's provider too once a reply goes out through it.
+    // A created the channel and holds its lease: B takes a reply for it and names A as the runner.
     const auth = { Authorization: `Bearer ${tenant.adminToken}` };
     expect((await request(b!.url).post('/api/channels/messages').set(auth).send({ conversation_id: received.conversation.id, message: 'Hola' })).status).toBe(201);
-    expect((await request(b!.url).get(`/api/channels/${channelId}`).set(auth)).body.data.runtime_status).toBe('ready');
+    expect((await request(b!.url).get(`/api/channels/${channelId}`).set(auth)).body.data).toMatchObject({ runtime_status: 'ready', owner_instance: 'xinst-a' });
 
     // 2. An admin deactivates the channel through A's REST API.
     const deactivated = await request(a!.url).put(`/api/channels/${channelId}/deactivate`).set('Authorization', `Bearer ${tenant.adminToken}`);
@@ -179,8 +116,8 @@ describe('two server processes on one PostgreSQL and one Redis (Socket.IO Redis 
     expect(named(bChannelSeen, 'channel.status.updated')[0]).toMatchObject({ channelId, is_active: false, reason: 'deactivated', status: 'stopped', running: false, authenticated: false });
     expect(named(bChannelSeen, 'channel.stopped')[0]).toMatchObject({ channelId, status: 'stopped', running: false, authenticated: false });
     // The provider is stopped before the stored state is announced.
-    expect(bChannelSeen.map((e) => e.event)).toEqual(['channel.message.received', 'channel.started', 'channel.stopped', 'channel.status.updated']);
-    // B hears of the change through the adapter and stops its own provider, silently.
+    expect(bChannelSeen.map((e) => e.event)).toEqual(['channel.message.received', 'channel.stopped', 'channel.status.updated']);
+    // Once A gave the lease up, B sees the channel run nowhere.
     const deadline = Date.now() + 5000;
     let bRuntime = '';
     while (Date.now() < deadline && (bRuntime = (await request(b!.url).get(`/api/channels/${channelId}`).set(auth)).body.data.runtime_status) !== 'stopped') {
@@ -220,8 +157,9 @@ describe('two server processes on one PostgreSQL and one Redis (Socket.IO Redis 
     expect(activated.status).toBe(200);
     await waitFor(() => named(bChannelSeen, 'channel.status.updated').length === 2, 5000, 'channel.status.updated after activation on B');
     expect(named(bChannelSeen, 'channel.status.updated')[1]).toMatchObject({ channelId, is_active: true, reason: 'activated', status: 'ready', running: true });
-    // One started from B's earlier reply, one from this activation.
-    expect(named(bChannelSeen, 'channel.started')).toHaveLength(2);
+    // A released its leases when it stopped, so B runs the channel now.
+    expect(named(bChannelSeen, 'channel.started')).toHaveLength(1);
+    expect((await request(b!.url).get(`/api/channels/${channelId}`).set('Authorization', `Bearer ${tenant.adminToken}`)).body.data.owner_instance).toBe('xinst-b');
     expect(otherSeen).toEqual([]);
     // Nothing unexpected was logged at warn level or above by A during its shutdown.
     expect(a!.output()).toBe('');

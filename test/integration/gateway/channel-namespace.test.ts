@@ -162,13 +162,13 @@ describe('/channel namespace', () => {
         expect(ack).toEqual({ success: true, data: payload });
         return payload;
       };
-      expect(await status()).toEqual({ channelId: chA.id, timestamp: ISO, is_active: true, status: 'ready', running: true, authenticated: true });
+      expect(await status()).toEqual({ channelId: chA.id, timestamp: ISO, is_active: true, status: 'ready', running: true, authenticated: true, owner_instance: ctx.app.container.config.instanceId });
 
       ctx.scripted.get(chA.id).emitLifecycle('disconnected', 'disconnected');
       expect(await status()).toMatchObject({ is_active: true, status: 'disconnected', running: true, authenticated: false });
 
       expect((await api().put(`/api/channels/${chA.id}/deactivate`).set(bearer(a.adminToken))).status).toBe(200);
-      expect(await status()).toMatchObject({ is_active: false, status: 'stopped', running: false, authenticated: false });
+      expect(await status()).toMatchObject({ is_active: false, status: 'stopped', running: false, authenticated: false, owner_instance: null });
 
       expect((await api().put(`/api/channels/${chA.id}/activate`).set(bearer(a.adminToken))).status).toBe(200);
       expect(await status()).toMatchObject({ is_active: true, status: 'ready', running: true, authenticated: true });

@@ -1,13 +1,18 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../../config/config';
-import type { CacheStore } from '../../../shared/cache/cache-store';
+import { RedisCacheStore, type CacheStore } from '../../../shared/cache/cache-store';
 import { FileCacheStore } from '../../../shared/cache/file-cache-store';
 import { JwtService } from '../../../shared/auth/jwt.service';
 import { CredentialsCipher } from '../../../shared/crypto/credentials-cipher';
 import type { PrismaClient } from '../../../shared/database/prisma-client';
 import { ChannelWebSocketGateway, type GatewayOptions } from '../application/services/gateway/channel-websocket.gateway';
 import { ChannelRuntimeService } from '../application/services/channel-runtime.service';
+import { ChannelLeases } from '../application/services/channel-leases';
+import { ChannelLeaseKeeper } from '../application/services/channel-lease.keeper';
+import { LocalChannelLeaseStore } from './cluster/local-lease.store';
+import { RedisChannelLeaseStore } from './cluster/redis-lease.store';
+import { createOutboundQueue, databaseKey } from './queue/outbound-queue.factory';
 import { HealthService } from '../application/services/health.service';
 import { AuthSessionService } from '../application/services/auth-session.service';
 import { ChannelAuthUseCases, isWhatsappWeb } from '../application/use-cases/channel-auth.use-cases';
@@ -55,7 +60,6 @@ import type { OutboundQueue } from '../application/ports/outbound-queue.port';
 import { CircuitBreakers } from '../application/services/outbound/circuit-breaker';
 import { OutboundWorkerService } from '../application/services/outbound/outbound-worker.service';
 import { OutboundSendUseCase } from '../application/use-cases/outbound-send.use-case';
-import { createOutboundQueue } from './queue/outbound-queue.factory';
 
 /** Infrastructure handed in from outside (main or a test). */
 export interface ContainerDeps {
@@ -77,6 +81,9 @@ export class ChannelsContainer {
   readonly jwt: JwtService;
   readonly gateway: ChannelWebSocketGateway;
   readonly runtime: ChannelRuntimeService;
+  /** This instance's channel leases and the loop that keeps its share of the channels. */
+  readonly leases: ChannelLeases;
+  readonly leaseKeeper: ChannelLeaseKeeper;
   readonly providerFactory: ProviderFactory;
   readonly health: HealthService;
   readonly companyRepository: PrismaCompanyRepository;
@@ -176,7 +183,11 @@ export class ChannelsContainer {
       onError: (operation, err) => logger.warn({ module: 'whatsapp-web', operation, channel_id: channel.id, err }, 'WhatsApp Web event not fully handled'),
     }));
     this.providerFactory = factory;
-    this.runtime = new ChannelRuntimeService(channels, factory, publisher, logger);
+    const leaseStore = deps.cache instanceof RedisCacheStore ? new RedisChannelLeaseStore(deps.cache.client, `axi:${databaseKey(config)}`) : new LocalChannelLeaseStore();
+    this.leases = new ChannelLeases(leaseStore, config.instanceId, config.leases, logger);
+    this.runtime = new ChannelRuntimeService(channels, factory, publisher, logger, this.leases, this.gateway);
+    this.leaseKeeper = new ChannelLeaseKeeper(this.leases, this.runtime, channels, logger);
+    this.gateway.onOwnerCall((call) => this.runtime.answerOwnerCall(call));
     this.metrics = new PrometheusMetrics(config.instanceId, {
       sockets: () => this.gateway.getStats(),
       queueDepth: () => messages.countPendingOutgoing(),
@@ -218,6 +229,7 @@ export class ChannelsContainer {
       webhookSubscriptions: new WebhookSubscriptionUseCases(webhookSubscriptions, webhookDeliveries, this.companyRepository, { allowPrivateUrls: config.allowPrivateUrls }),
       twilioWebhooks: new TwilioWebhookUseCase(channels, messages, ingest, publisher, config.publicBaseUrl, logger),
     };
+    this.useCases.channelAuth.registerRunnerOps();
     this.controllers = {
       channels: new ChannelController(this.useCases.channels, this.useCases.channelAuth, this.useCases.channelMetrics),
       conversations: new ConversationController(this.useCases.conversations),

@@ -87,7 +87,9 @@ export class RuntimeInitializer {
     const port = (server.address() as AddressInfo).port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     container.webhookWorker.start();
-    const { started, failed } = await container.runtime.initializeActiveChannels();
+    // The keeper stops before the channels do, so it cannot take a channel back during the stop.
+    const { started, failed } = await container.leaseKeeper.start();
+    this.closers.push({ name: 'lease-keeper', close: () => container.leaseKeeper.stop() });
     // Pushed last so it stops first: no new sends are taken, running ones finish while providers, Redis and the database are still up.
     this.closers.push({ name: 'outbound-queue', close: () => container.outboundWorker.stop(config.shutdownDeadlineMs) });
     await container.outboundWorker.start();
@@ -104,7 +106,9 @@ export class RuntimeInitializer {
     this.closers.push({ name: 'redis', close: () => Promise.all([client, pub, sub].map((c) => c.quit().catch(() => c.disconnect()))) });
     // Pub/sub channels ignore the database number: the key keeps deployments on one Redis server apart.
     const key = `axi:${redisDatabase(this.config.redisUrl)}:socket.io`;
-    return { cache: new RedisCacheStore(client), adapter: createAdapter(pub, sub, { key }) };
+    // Calls to a channel's runner (a WhatsApp Web send) wait for its answer as long as such a send may take.
+    const { reconnectTimeoutMs, callTimeoutMs } = this.config.whatsappWeb;
+    return { cache: new RedisCacheStore(client), adapter: createAdapter(pub, sub, { key, requestsTimeout: reconnectTimeoutMs + callTimeoutMs + 5000 }) };
   }
 
   /** Stops everything that was started, newest first; safe to call twice. */

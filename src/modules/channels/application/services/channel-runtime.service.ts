@@ -6,6 +6,10 @@ import type { RealtimePublisher } from '../../domain/ports/realtime-publisher.po
 import type { ChannelRepository } from '../../domain/repositories/channel.repository.interface';
 import type { BaseProvider, ProviderLifecycleEvent, ProviderState } from '../../infrastructure/providers/base.provider';
 import type { ProviderFactory } from '../../infrastructure/providers/provider.factory';
+import type { ClusterBus, OwnerAnswer, OwnerCall } from '../../domain/ports/cluster-bus.port';
+import type { LeasedChannelStatus } from '../ports/channel-lease.port';
+import type { ChannelLeases } from './channel-leases';
+import { RemoteChannels, RUNS_ELSEWHERE, isRunsElsewhere, type OwnerOpHandler } from './remote-channels';
 
 /** Runtime view of a channel for the API and sockets. */
 export interface ChannelRuntimeStatus {
@@ -32,12 +36,18 @@ export class ChannelRuntimeService {
   private ingest?: IngestHandler;
   private lifecycle?: LifecycleListener;
 
+  private readonly remote: RemoteChannels;
+
   constructor(
     private readonly channels: ChannelRepository,
     private readonly factory: ProviderFactory,
     private readonly events: RealtimePublisher,
     private readonly logger: Logger,
-  ) {}
+    private readonly leases: ChannelLeases,
+    cluster: ClusterBus,
+  ) {
+    this.remote = new RemoteChannels(cluster, (channelId) => this.providers.get(channelId), (channel) => this.buildDetached(channel));
+  }
 
   /** Sets where provider-pushed events are stored (wired by the container to avoid a cycle). */
   setIngestHandler(handler: IngestHandler): void {
@@ -54,21 +64,6 @@ export class ChannelRuntimeService {
     return this.factory.create(channel, credentials);
   }
 
-  /** Starts every active channel at boot; one failing channel does not stop the others. */
-  async initializeActiveChannels(): Promise<{ started: number; failed: number }> {
-    const active = await this.channels.listActive();
-    let failed = 0;
-    await Promise.all(
-      active.map((c) =>
-        this.startChannel(c).catch((err) => {
-          failed++;
-          this.logger.error({ module: 'runtime', operation: 'initializeActiveChannels', channel_id: c.id, err }, 'channel failed to start');
-        }),
-      ),
-    );
-    return { started: active.length - failed, failed };
-  }
-
   /** Starts the channel's provider once; concurrent callers share the same start. `announce` false for a silent refresh. */
   async startChannel(channel: ChannelEntity, announce = true): Promise<BaseProvider> {
     const running = this.providers.get(channel.id);
@@ -79,8 +74,14 @@ export class ChannelRuntimeService {
     let start: Promise<BaseProvider> | undefined = undefined;
     start = (async () => {
       const started = Date.now();
+      if (!(await this.leases.claim(channel.id))) throw new ConflictError('Channel runs on another instance', RUNS_ELSEWHERE);
+      // Logged before anything starts, so a log's start..stop span covers all the provider's life here.
+      this.logger.info({ module: 'runtime', operation: 'startChannel', channel_id: channel.id, instance_id: this.leases.instanceId }, 'channel starting');
       const credentials = (await this.channels.getCredentials(channel)) ?? {};
-      if (this.starting.get(channel.id) !== start) throw new ConflictError('Channel was stopped while it was starting', 'CHANNEL_STOPPED');
+      if (this.starting.get(channel.id) !== start) {
+        await this.leases.release(channel.id);
+        throw new ConflictError('Channel was stopped while it was starting', 'CHANNEL_STOPPED');
+      }
       const provider = this.createProviderInstance(channel, credentials);
       provider.setMessageHandler((channelId, events) =>
         this.emitMessage(channelId, events).catch((err) => {
@@ -89,6 +90,7 @@ export class ChannelRuntimeService {
         }),
       );
       provider.setLifecycleHandler((_id, event, payload) => {
+        void this.leases.publish(channel.id, this.leaseStatus(channel.id));
         if (this.lifecycle?.(channel, event, payload)) return;
         if (event !== 'ready') this.events.channelEvent(channel, event, payload);
         this.events.channelEvent(channel, 'status.updated', { ...this.statusFields(channel.id), reason: event });
@@ -101,12 +103,14 @@ export class ChannelRuntimeService {
           this.providers.delete(channel.id);
           this.failedStarts.set(channel.id, err instanceof Error ? err.message : String(err));
           if (announce) this.events.channelEvent(channel, 'status.updated', { ...this.statusFields(channel.id), reason: 'start_failed', error: this.failedStarts.get(channel.id) });
+          await this.leases.publish(channel.id, this.leaseStatus(channel.id));
         }
         throw err;
       }
       this.failedStarts.delete(channel.id);
       // Stopped (deleted, deactivated) while its browser was starting: stopChannel already destroyed it.
       if (this.providers.get(channel.id) !== provider) throw new ConflictError('Channel was stopped while it was starting', 'CHANNEL_STOPPED');
+      await this.leases.publish(channel.id, this.leaseStatus(channel.id));
       // Session providers announce `started` once logged in (their `ready`), not when the browser opens.
       if (announce && !provider.announcesReady) this.events.channelEvent(channel, 'started', this.statusFields(channel.id));
       this.logger.info({ module: 'runtime', operation: 'startChannel', channel_id: channel.id, duration_ms: Date.now() - started, success: true }, 'channel started');
@@ -121,25 +125,43 @@ export class ChannelRuntimeService {
   }
 
   /**
-   * Stops and forgets the channel's provider, if it runs here; `announce` false at shutdown (the
-   * channel is not stopping, this instance is); `retire` when the channel is deleted (ends its login too).
+   * Stops and forgets the channel's provider, if it runs here, then gives its lease up (unless
+   * `keepLease`: a restart in place); `announce` false at shutdown (the channel is not stopping,
+   * this instance is); `retire` when the channel is deleted (ends its login too).
    */
-  async stopChannel(channel: Pick<ChannelEntity, 'id' | 'companyId'>, announce = true, retire = false): Promise<void> {
+  async stopChannel(channel: Pick<ChannelEntity, 'id' | 'companyId'>, announce = true, retire = false, keepLease = false): Promise<void> {
     const channelId = channel.id;
     const provider = this.providers.get(channelId);
     // A start in progress is abandoned too, so the next start builds a fresh provider instead of joining it.
     this.starting.delete(channelId);
     this.failedStarts.delete(channelId);
-    if (!provider) return;
-    this.providers.delete(channelId);
-    await (retire ? provider.retire() : provider.destroy()).catch((err) => this.logger.warn({ module: 'runtime', operation: 'stopChannel', channel_id: channelId, err }, 'provider destroy failed'));
-    if (announce) this.events.channelEvent(channel, 'stopped', this.statusFields(channelId));
-    this.logger.info({ module: 'runtime', operation: 'stopChannel', channel_id: channelId, success: true }, 'channel stopped');
+    this.remote.forget(channelId);
+    if (provider) {
+      this.providers.delete(channelId);
+      await (retire ? provider.retire() : provider.destroy()).catch((err) => this.logger.warn({ module: 'runtime', operation: 'stopChannel', channel_id: channelId, err }, 'provider destroy failed'));
+      if (announce) this.events.channelEvent(channel, 'stopped', this.statusFields(channelId));
+      this.logger.info({ module: 'runtime', operation: 'stopChannel', channel_id: channelId, instance_id: this.leases.instanceId, success: true }, 'channel stopped');
+    }
+    // Released only once the provider is down, so the next holder never overlaps with it.
+    if (!keepLease) await this.leases.release(channelId);
   }
 
-  /** Stops then starts the channel with its current stored state (after credential changes). */
+  /** The lease was lost (expired unrenewed, or taken): the channel stops here at once, silently. */
+  async stopLost(channelId: string): Promise<void> {
+    const provider = this.providers.get(channelId);
+    await this.stopChannel(provider?.channelRef ?? { id: channelId, companyId: 0 }, false, false, true);
+  }
+
+  /** Starts the channel here unless another instance runs it (then that one keeps it). */
+  async ensureStarted(channel: ChannelEntity): Promise<void> {
+    await this.startChannel(channel).catch((err) => {
+      if (!isRunsElsewhere(err)) throw err;
+    });
+  }
+
+  /** Stops then starts the channel with its current stored state (after credential changes), keeping its lease. */
   async restartChannel(channel: ChannelEntity): Promise<BaseProvider> {
-    await this.stopChannel(channel);
+    await this.stopChannel(channel, true, false, true);
     return this.startChannel(channel);
   }
 
@@ -149,11 +171,12 @@ export class ChannelRuntimeService {
    * the change already told the agents.
    */
   async refreshChannel(channelId: string): Promise<void> {
+    this.remote.forget(channelId);
     const provider = this.providers.get(channelId);
     if (!provider) return;
     const channel = await this.channels.findById(channelId);
     // Gone: deleted on the other instance, so the login ends here, where its browser runs.
-    await this.stopChannel(provider.channelRef, false, !channel);
+    await this.stopChannel(provider.channelRef, false, !channel, Boolean(channel?.isActive));
     if (channel?.isActive) await this.startChannel(channel, false);
   }
 
@@ -166,7 +189,50 @@ export class ChannelRuntimeService {
     if (running) return running;
     const current = await this.channels.findById(channel.id);
     if (!current?.isActive) throw new ConflictError('Channel is not active', 'CHANNEL_INACTIVE');
-    return this.startChannel(current);
+    try {
+      return await this.startChannel(current);
+    } catch (err) {
+      // Another instance runs it: HTTP providers send from here, session providers through their runner.
+      if (isRunsElsewhere(err)) return this.remote.sender(current);
+      throw err;
+    }
+  }
+
+  /** Answers a call from another instance for a channel running here (undefined: not here). */
+  answerOwnerCall(call: OwnerCall): Promise<OwnerAnswer | undefined> {
+    return this.remote.answer(call);
+  }
+
+  /** Adds what this instance does for `op` calls of other instances on channels it runs. */
+  handleOwnerOp(op: string, handler: OwnerOpHandler): void {
+    this.remote.handle(op, handler);
+  }
+
+  /** Calls `op` on the instance running the channel; null when none runs it. */
+  callOwner(channelId: string, op: string, payload?: unknown): Promise<unknown> {
+    return this.remote.call(channelId, op, payload);
+  }
+
+  /** A provider for sends only, not started (another instance runs the channel). */
+  private async buildDetached(channel: ChannelEntity): Promise<BaseProvider> {
+    const credentials = (await this.channels.getCredentials(channel)) ?? {};
+    return this.createProviderInstance(channel, credentials);
+  }
+
+  /** The channel's runtime status and the instance running it, wherever that is. */
+  async describe(channelId: string): Promise<ChannelRuntimeStatus & { ownerInstance: string | null }> {
+    const local = this.getChannelStatus(channelId);
+    if (local.running || this.leases.holds(channelId)) return { ...local, ownerInstance: this.leases.instanceId };
+    const [owner] = await this.leases.owners([channelId]).catch(() => [null]);
+    if (!owner || owner.instanceId === this.leases.instanceId) return { ...local, ownerInstance: null };
+    const status = owner.status ?? { state: 'initializing', authenticated: false };
+    return { channelId, running: true, state: status.state as ProviderState, authenticated: status.authenticated, ...(status.lastError ? { lastError: status.lastError } : {}), ownerInstance: owner.instanceId };
+  }
+
+  /** What the lease carries for the other instances. */
+  leaseStatus(channelId: string): LeasedChannelStatus {
+    const { state, authenticated, lastError } = this.getChannelStatus(channelId);
+    return { state, authenticated, ...(lastError ? { lastError } : {}) };
   }
 
   /** The provider running here for the channel, without starting one. */
@@ -207,5 +273,8 @@ export class ChannelRuntimeService {
   /** Stops every provider (shutdown). */
   async stopAll(): Promise<void> {
     await Promise.all([...this.providers.values()].map((p) => this.stopChannel(p.channelRef, false)));
+    // Leases of channels that failed to start here are given up too, then this instance leaves the live set.
+    await Promise.all(this.leases.heldIds().map((id) => this.leases.release(id)));
+    await this.leases.leave();
   }
 }

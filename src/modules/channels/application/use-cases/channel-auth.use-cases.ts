@@ -4,7 +4,8 @@ import type { ChannelEntity } from '../../domain/entities/channel.entity';
 import type { RealtimePublisher } from '../../domain/ports/realtime-publisher.port';
 import type { ChannelRepository } from '../../domain/repositories/channel.repository.interface';
 import { renderQrSvg, type QrImageSigner } from '../../infrastructure/providers/whatsapp-web/qr-image';
-import { WhatsappWebProvider } from '../../infrastructure/providers/whatsapp-web/whatsapp-web.provider';
+import { WhatsappWebProvider, type LoginStep } from '../../infrastructure/providers/whatsapp-web/whatsapp-web.provider';
+import { isRunsElsewhere } from '../services/remote-channels';
 import type { AuthSessionService, PendingLogin } from '../services/auth-session.service';
 import type { ChannelRuntimeService } from '../services/channel-runtime.service';
 import type { WhatsappSessionEvents } from './whatsapp-session-events.use-case';
@@ -14,6 +15,17 @@ export type QrLoginAnswer =
   | { sessionRestored: true; status: 'authenticated' }
   | { sessionRestored: false; status: 'authenticated'; sessionId: string; expiresAt: string }
   | { status: 'pending'; qrCode: string; qrCodeUrl: string; sessionId: string; expiresAt: string };
+
+/** What a running browser says about its login (crosses instances as JSON). */
+interface LoginState {
+  loggedIn: boolean;
+  phone?: string;
+  qr?: string;
+}
+
+function stateOf(provider: WhatsappWebProvider): LoginState {
+  return { loggedIn: provider.isLoggedIn, phone: provider.phoneNumber, qr: provider.currentQr };
+}
 
 /** True for WhatsApp Web channels, the only ones with a QR login. */
 export function isWhatsappWeb(channel: Pick<ChannelEntity, 'provider' | 'type'>): boolean {
@@ -48,6 +60,39 @@ export class ChannelAuthUseCases {
     return provider;
   }
 
+  /** The next login step from the browser, here or on the instance running the channel. */
+  private async loginStep(channel: ChannelEntity): Promise<LoginStep> {
+    try {
+      const provider = await this.start(channel);
+      return await provider.waitForLogin(this.qrWaitMs).catch((err: unknown) => {
+        throw new ProviderUnavailableError(`WhatsApp Web gave no QR: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    } catch (err) {
+      if (!isRunsElsewhere(err)) throw err;
+      const step = (await this.runtime.callOwner(channel.id, 'login')) as LoginStep | null;
+      if (!step) throw new ProviderUnavailableError('The instance running the channel is not reachable; try again');
+      return step;
+    }
+  }
+
+  /** The browser's login state, here or on the instance running the channel (null: it runs nowhere). */
+  private async loginState(channelId: string): Promise<LoginState | null> {
+    const provider = this.runtime.runningProvider(channelId);
+    if (provider instanceof WhatsappWebProvider) return stateOf(provider);
+    if (provider) return null;
+    return (await this.runtime.callOwner(channelId, 'login-state').catch(() => null)) as LoginState | null;
+  }
+
+  /** The runner's side of loginStep and loginState, for calls from the other instances. */
+  registerRunnerOps(): void {
+    this.runtime.handleOwnerOp('login', async (provider) => {
+      const channel = await this.channels.findById(provider.channelRef.id);
+      if (!channel) throw new NotFoundError('Channel');
+      return this.loginStep(channel);
+    });
+    this.runtime.handleOwnerOp('login-state', async (provider) => (provider instanceof WhatsappWebProvider ? stateOf(provider) : null));
+  }
+
   /**
    * The saved session is restored when one exists and WhatsApp takes it; otherwise (none saved, or
    * WhatsApp answers the restore with a QR: the session is stale and is dropped) the first QR.
@@ -55,10 +100,7 @@ export class ChannelAuthUseCases {
   async qr(user: AuthUser, id: string): Promise<QrLoginAnswer> {
     const channel = await this.qrChannel(user, id);
     const saved = await this.sessions.hasSerializedSession(channel.id);
-    const provider = await this.start(channel);
-    const step = await provider.waitForLogin(this.qrWaitMs).catch((err: unknown) => {
-      throw new ProviderUnavailableError(`WhatsApp Web gave no QR: ${err instanceof Error ? err.message : String(err)}`);
-    });
+    const step = await this.loginStep(channel);
     if (saved && 'authenticated' in step) return { sessionRestored: true, status: 'authenticated' };
     if (saved) await this.sessions.deleteSerializedSession(channel.id);
     const login = (await this.sessions.getPendingLogin(channel.id)) ?? (await this.sessions.createPendingLogin(channel.id));
@@ -76,10 +118,10 @@ export class ChannelAuthUseCases {
     if (!login || login.sessionId !== sessionId) {
       throw new ValidationError('Unknown QR session', [{ field: 'sessionId', message: 'sessionId is not the pending QR session of this channel' }], 'INVALID_SESSION');
     }
-    const provider = this.runtime.runningProvider(channel.id);
-    if (!(provider instanceof WhatsappWebProvider) || !provider.isLoggedIn) throw new ConflictError('The QR code has not been scanned yet', 'NOT_AUTHENTICATED');
+    const state = await this.loginState(channel.id);
+    if (!state?.loggedIn) throw new ConflictError('The QR code has not been scanned yet', 'NOT_AUTHENTICATED');
     const current = (await this.channels.findById(channel.id)) ?? channel;
-    let updated = await this.sessionEvents.activate(current, provider.phoneNumber);
+    let updated = await this.sessionEvents.activate(current, state.phone);
     if (metadata) updated = await this.channels.update(channel.id, { config: { ...updated.config, login_metadata: metadata } });
     await this.sessions.deletePendingLogin(channel.id);
     if (!current.isActive) this.events.channelEvent(updated, 'status.updated', { is_active: true, ...this.runtime.statusFields(channel.id), reason: 'authenticated' });
@@ -90,8 +132,7 @@ export class ChannelAuthUseCases {
   async qrImage(id: string, sessionId: string, exp: unknown, sig: unknown): Promise<string> {
     if (!this.signer.verify(id, sessionId, exp, sig)) throw new ForbiddenError('Invalid or expired QR link', 'INVALID_QR_SIGNATURE');
     const login: PendingLogin | null = await this.sessions.getPendingLogin(id);
-    const provider = this.runtime.runningProvider(id);
-    const qr = login?.sessionId === sessionId && provider instanceof WhatsappWebProvider ? provider.currentQr : undefined;
+    const qr = login?.sessionId === sessionId ? (await this.loginState(id))?.qr : undefined;
     if (!qr) throw new NotFoundError('QR session');
     return renderQrSvg(qr);
   }

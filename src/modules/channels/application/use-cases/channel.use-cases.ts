@@ -66,7 +66,7 @@ export class ChannelUseCases {
       this.logger.info({ module: 'channels', operation: 'create', channel_id: channel.id, duration_ms: Date.now() - started, success: true }, 'channel created, QR login pending');
       return { ...channel, authSession };
     }
-    await this.runtime.startChannel(channel);
+    await this.runtime.ensureStarted(channel);
     this.logger.info({ module: 'channels', operation: 'create', channel_id: channel.id, duration_ms: Date.now() - started, success: true }, 'channel created');
     return channel;
   }
@@ -83,9 +83,10 @@ export class ChannelUseCases {
     return channel;
   }
 
-  async getWithStatus(user: AuthUser, id: string): Promise<{ channel: ChannelEntity; runtime: ChannelRuntimeStatus }> {
+  /** A channel with its runtime status and the instance running it, as seen from any instance. */
+  async getWithStatus(user: AuthUser, id: string): Promise<{ channel: ChannelEntity; runtime: ChannelRuntimeStatus & { ownerInstance: string | null } }> {
     const channel = await this.get(user, id);
-    return { channel, runtime: this.runtime.getChannelStatus(channel.id) };
+    return { channel, runtime: await this.runtime.describe(channel.id) };
   }
 
   /**
@@ -133,7 +134,7 @@ export class ChannelUseCases {
   async activate(user: AuthUser, id: string): Promise<ChannelEntity> {
     const channel = await this.get(user, id);
     const updated = channel.isActive ? channel : await this.channels.update(channel.id, { isActive: true });
-    await this.runtime.startChannel(updated);
+    await this.runtime.ensureStarted(updated);
     if (!channel.isActive) this.announce(updated, true, 'activated');
     return updated;
   }

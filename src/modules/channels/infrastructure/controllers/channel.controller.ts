@@ -33,7 +33,7 @@ export class ChannelController {
 
   get = async (req: Request, res: Response) => {
     const { channel, runtime } = await this.useCases.getWithStatus(currentUser(req), req.valid.params.id);
-    res.json(ok({ ...toChannelDto(channel), runtime_status: runtime.state, runtime_error: runtime.lastError ?? null }));
+    res.json(ok({ ...toChannelDto(channel), runtime_status: runtime.state, runtime_error: runtime.lastError ?? null, owner_instance: runtime.ownerInstance }));
   };
 
   update = async (req: Request, res: Response) => {

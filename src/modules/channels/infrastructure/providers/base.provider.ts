@@ -75,6 +75,11 @@ export abstract class BaseProvider {
   readonly announcesReady: boolean = false;
   /** True when the provider de-duplicates a repeated send of our message id, so a send whose outcome is unknown may be retried. */
   readonly idempotentSends: boolean = false;
+  /**
+   * True when the provider holds a session only one process may open (a WhatsApp Web browser): other
+   * instances hand its sends to the instance running it. HTTP API providers send from any instance.
+   */
+  readonly ownerOnly: boolean = false;
 
   constructor(
     protected readonly channel: ChannelEntity,

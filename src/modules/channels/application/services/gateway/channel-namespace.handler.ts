@@ -49,7 +49,7 @@ export function registerChannelNamespace(ns: ChannelNamespace, jwt: JwtService, 
     });
     handle('channel.status', async (channelId) => {
       const { channel, runtime } = await channels.getWithStatus(user, channelId);
-      return ['channel.status_response', { channelId: channel.id, timestamp: new Date().toISOString(), is_active: channel.isActive, ...runtimeFields(runtime) }];
+      return ['channel.status_response', { channelId: channel.id, timestamp: new Date().toISOString(), is_active: channel.isActive, ...runtimeFields(runtime), owner_instance: runtime.ownerInstance }];
     });
   });
 }

@@ -3,7 +3,7 @@ import { Server, type Namespace } from 'socket.io';
 import type { JwtService } from '../../../../../shared/auth/jwt.service';
 import type { ConversationEntity } from '../../../domain/entities/conversation.entity';
 import type { MessageEntity, MessageStatus } from '../../../domain/entities/message.entity';
-import type { ClusterBus } from '../../../domain/ports/cluster-bus.port';
+import type { ClusterBus, OwnerAnswer, OwnerCall } from '../../../domain/ports/cluster-bus.port';
 import type { ChannelEvent, RealtimePublisher } from '../../../domain/ports/realtime-publisher.port';
 import { toConversationDto, toMessageDto, toMessageStatusDto } from '../../../infrastructure/mappers/dto.mapper';
 import type { ChannelUseCases } from '../../use-cases/channel.use-cases';
@@ -45,6 +45,7 @@ export class ChannelWebSocketGateway implements RealtimePublisher, ClusterBus {
   private readonly ns = new Map<string, Namespace>();
   private readonly stats = new Map<string, NamespaceStats>();
   private channelChangeHandler?: (channelId: string) => void;
+  private ownerCallHandler?: (call: OwnerCall) => Promise<OwnerAnswer | undefined>;
 
   constructor(
     private readonly jwt: JwtService,
@@ -74,6 +75,15 @@ export class ChannelWebSocketGateway implements RealtimePublisher, ClusterBus {
     io.on('channel:changed' as never, (channelId: unknown) => {
       if (typeof channelId === 'string') this.channelChangeHandler?.(channelId);
     });
+    io.on('owner:call' as never, (call: OwnerCall, ack?: (answer: OwnerAnswer | null) => void) => {
+      if (typeof ack !== 'function') return;
+      const handled = call && typeof call.channelId === 'string' ? this.ownerCallHandler?.(call) : undefined;
+      if (!handled) return ack(null);
+      handled.then(
+        (answer) => ack(answer ?? null),
+        (err: unknown) => ack({ error: { name: 'Error', message: err instanceof Error ? err.message : String(err) } }),
+      );
+    });
     registerAuthNamespace(this.ns.get('/auth') as AuthNamespace, this.jwt, this.stats.get('/auth')!);
     registerChannelNamespace(this.ns.get('/channel') as ChannelNamespace, this.jwt, deps.channels, this.stats.get('/channel')!);
     registerMessageNamespace(this.ns.get('/message') as MessageNamespace, this.jwt, deps.messages, this.stats.get('/message')!, this.options.sendRateLimit);
@@ -84,6 +94,23 @@ export class ChannelWebSocketGateway implements RealtimePublisher, ClusterBus {
   /** Other instances hear of a channel change through the adapter (a no-op with a single instance). */
   channelChanged(channelId: string): void {
     this.io?.serverSideEmit('channel:changed', channelId);
+  }
+
+  async callOwner(call: OwnerCall): Promise<OwnerAnswer | null> {
+    const io = this.io;
+    if (!io || !this.options.adapter) return null;
+    // The callback form keeps the answers that did arrive when a silent instance lets the request time out.
+    const { err, answers } = await new Promise<{ err: Error | null; answers: (OwnerAnswer | null)[] }>((resolve) =>
+      io.serverSideEmit('owner:call', call, (e: Error | null, responses: (OwnerAnswer | null)[]) => resolve({ err: e, answers: responses ?? [] })),
+    );
+    const answer = answers.find((a) => a);
+    if (answer) return answer;
+    // An instance that did not answer may be the runner, mid-call: what it did is unknown.
+    return err ? { error: { name: 'OwnerTimeout', message: err.message } } : null;
+  }
+
+  onOwnerCall(handler: (call: OwnerCall) => Promise<OwnerAnswer | undefined>): void {
+    this.ownerCallHandler = handler;
   }
 
   /** Sets what this instance does when another one changed a channel. */

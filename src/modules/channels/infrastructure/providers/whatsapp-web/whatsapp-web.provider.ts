@@ -44,6 +44,7 @@ const BROWSER_GONE = /Session closed|Target closed|Protocol error|Execution cont
 export class WhatsappWebProvider extends BaseProvider {
   readonly capabilities: ReadonlySet<Capability>;
   override readonly announcesReady = true;
+  override readonly ownerOnly = true;
   private client?: WhatsappWebClient;
   private lastQr?: string;
   private authenticated = false;
