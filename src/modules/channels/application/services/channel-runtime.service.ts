@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ConflictError } from '../../../../shared/errors/app-error';
+import { AppError, ConflictError } from '../../../../shared/errors/app-error';
 import type { ChannelEntity } from '../../domain/entities/channel.entity';
 import type { InboundEvent } from '../../domain/inbound-event';
 import type { RealtimePublisher } from '../../domain/ports/realtime-publisher.port';
@@ -9,7 +9,7 @@ import type { ProviderFactory } from '../../infrastructure/providers/provider.fa
 import type { ClusterBus, OwnerAnswer, OwnerCall } from '../../domain/ports/cluster-bus.port';
 import type { LeasedChannelStatus } from '../ports/channel-lease.port';
 import type { ChannelLeases } from './channel-leases';
-import { RemoteChannels, RUNS_ELSEWHERE, isRunsElsewhere, type OwnerOpHandler } from './remote-channels';
+import { LEASES_UNAVAILABLE, RemoteChannels, RUNS_ELSEWHERE, isRunsElsewhere, type OwnerOpHandler } from './remote-channels';
 
 /** Runtime view of a channel for the API and sockets. */
 export interface ChannelRuntimeStatus {
@@ -74,7 +74,10 @@ export class ChannelRuntimeService {
     let start: Promise<BaseProvider> | undefined = undefined;
     start = (async () => {
       const started = Date.now();
-      if (!(await this.leases.claim(channel.id))) throw new ConflictError('Channel runs on another instance', RUNS_ELSEWHERE);
+      const claimed = await this.leases.claim(channel.id).catch((err) => {
+        throw new AppError(LEASES_UNAVAILABLE, 'Channel leases cannot be read (Redis unreachable)', 503, { cause: err });
+      });
+      if (!claimed) throw new ConflictError('Channel runs on another instance', RUNS_ELSEWHERE);
       // Logged before anything starts, so a log's start..stop span covers all the provider's life here.
       this.logger.info({ module: 'runtime', operation: 'startChannel', channel_id: channel.id, instance_id: this.leases.instanceId }, 'channel starting');
       const credentials = (await this.channels.getCredentials(channel)) ?? {};
@@ -152,10 +155,11 @@ export class ChannelRuntimeService {
     await this.stopChannel(provider?.channelRef ?? { id: channelId, companyId: 0 }, false, false, true);
   }
 
-  /** Starts the channel here unless another instance runs it (then that one keeps it). */
+  /** Starts the channel here unless another instance runs it (then that one keeps it) or leases cannot be read (the keeper starts it later). */
   async ensureStarted(channel: ChannelEntity): Promise<void> {
     await this.startChannel(channel).catch((err) => {
       if (!isRunsElsewhere(err)) throw err;
+      if ((err as AppError).code === LEASES_UNAVAILABLE) this.logger.warn({ module: 'runtime', operation: 'startChannel', channel_id: channel.id, err }, 'channel not started: leases unreadable; the lease keeper starts it once Redis answers');
     });
   }
 

@@ -6,9 +6,12 @@ import { BaseProvider, ProviderSendError, type OutboundMessage, type SendResult,
 /** Code of the 409 a start gets when another instance holds the channel's lease. */
 export const RUNS_ELSEWHERE = 'CHANNEL_RUNS_ELSEWHERE';
 
-/** True for the error of a start refused because another instance runs the channel. */
+/** Code of the 503 a start gets when the lease store (Redis) does not answer: it cannot know who runs the channel. */
+export const LEASES_UNAVAILABLE = 'LEASES_UNAVAILABLE';
+
+/** True when a start was refused because another instance runs the channel, or may (leases unreadable); the lease keeper starts it later if it is free. */
 export function isRunsElsewhere(err: unknown): boolean {
-  return err instanceof AppError && err.code === RUNS_ELSEWHERE;
+  return err instanceof AppError && (err.code === RUNS_ELSEWHERE || err.code === LEASES_UNAVAILABLE);
 }
 
 /** What the runner of a channel does for one kind of call from another instance. */

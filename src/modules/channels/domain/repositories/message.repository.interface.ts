@@ -43,6 +43,19 @@ export interface StoredIncoming {
   conversationCreated: boolean;
 }
 
+/** One customer's message of a batch, with the channel it came in on. */
+export interface IncomingItem {
+  channel: { id: string; companyId: number; defaultAgentId: number | null };
+  event: InboundMessageEvent;
+}
+
+/** One status update of a batch, by the outgoing message's provider id within its channel. */
+export interface StatusItem {
+  channelId: string;
+  externalId: string;
+  update: StatusUpdate;
+}
+
 /** Port for messages. */
 export interface MessageRepository {
   /**
@@ -51,6 +64,13 @@ export interface MessageRepository {
    * and changes nothing.
    */
   storeIncoming(channel: { id: string; companyId: number; defaultAgentId: number | null }, event: InboundMessageEvent): Promise<StoredIncoming | null>;
+  /**
+   * storeIncoming for many attachment-less messages at once (one statement): the result of each,
+   * in order; a repeat of an id earlier in the batch is a duplicate too.
+   */
+  storeIncomingBatch(items: IncomingItem[]): Promise<(StoredIncoming | null)[]>;
+  /** updateStatusByExternalId for many messages at once (one statement); each message at most once per call. */
+  updateStatusesBatch(items: StatusItem[]): Promise<StatusOutcome[]>;
   createOutgoing(input: NewOutgoingMessage): Promise<MessageEntity>;
   /** A customer's message already stored under that provider id, with its conversation (a redelivery). */
   findIncomingByExternalId(channelId: string, externalId: string): Promise<{ message: MessageEntity; conversation: ConversationEntity } | null>;

@@ -4,6 +4,8 @@ import type { MessageEntity } from '../../domain/entities/message.entity';
 import type { InboundMessageEvent } from '../../domain/inbound-event';
 import { statusesThatMayBecome } from '../../domain/message-status.rule';
 import type {
+  IncomingItem,
+  StatusItem,
   StatusOutcome,
   MessageRepository,
   NewOutgoingMessage,
@@ -15,6 +17,7 @@ import type { Page, PageRequest } from '../../domain/repositories/pagination';
 import { storableJson } from '../../../../shared/database/storable-json';
 import { messageFromRow } from '../mappers/row.mapper';
 import { upsertOpenConversation } from './conversation.repository';
+import { storeIncomingBatch, updateStatusesBatch } from './inbound-batch.sql';
 
 const SORT_FIELDS: Record<string, string> = { timestamp: 'timestamp', created_at: 'createdAt', updated_at: 'updatedAt' };
 
@@ -74,6 +77,14 @@ export class PrismaMessageRepository implements MessageRepository {
       if (err instanceof DuplicateMessage) return null;
       throw err;
     }
+  }
+
+  storeIncomingBatch(items: IncomingItem[]): Promise<(StoredIncoming | null)[]> {
+    return storeIncomingBatch(this.prisma, items);
+  }
+
+  updateStatusesBatch(items: StatusItem[]): Promise<StatusOutcome[]> {
+    return updateStatusesBatch(this.prisma, items);
   }
 
   async createOutgoing(input: NewOutgoingMessage): Promise<MessageEntity> {
