@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,6 +59,17 @@ export async function createBenchChannel(serviceUrl: string, adminToken: string,
   return created.data.id;
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 /** `node dist/main.js` on the bench database and Redis (build first). */
 export async function startService(env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const port = await freePort();
@@ -69,6 +81,8 @@ export async function startService(env: Record<string, string> = {}): Promise<{ 
       DATABASE_URL: BENCH.databaseUrl, REDIS_URL: BENCH.redisUrl, JWT_SECRET: BENCH.jwtSecret, CREDENTIALS_ENCRYPTION_KEY: BENCH.credentialsKey,
       DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '10', RATE_LIMIT_WEBHOOK_PER_SEC: '1000000', RATE_LIMIT_REST_PER_MIN: '1000000', ALLOW_PRIVATE_URLS: 'true', DATA_DIR: path.join(os.tmpdir(), `axi-bench-${process.pid}`),
       ...env,
+      // BENCH_ENV_X=1 sets X=1 for the service: a setting can be compared without editing the bench.
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_ENV_')).map(([k, v]) => [k.slice('BENCH_ENV_'.length), v as string])),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { io } from 'socket.io-client';
 import { signMetaBody } from '../src/modules/channels/infrastructure/providers/meta/meta-signature';
 import { FakeGraphApi } from '../test/support/fake-graph-api';
-import { BENCH, benchTenant, createBenchChannel, freshDatabase, machine, openLoop, percentile, sql, startService, type LoadResult } from './bench-support';
+import { BENCH, benchTenant, cpuSeconds, createBenchChannel, freshDatabase, machine, openLoop, percentile, sql, startService, type LoadResult } from './bench-support';
 
 /**
  * Inbound benchmark (issue 7): signed Meta webhooks, one event each, 1 in 4 a customer's text and
@@ -47,6 +47,8 @@ interface Row {
   baseline: LoadResult;
   socketMs: number[];
   stored: { messages: number; statuses: number };
+  /** Service CPU time per stored event: the single-threaded ceiling is 1000 / this, per second. */
+  cpuMsPerEvent: number;
 }
 
 async function main(): Promise<void> {
@@ -76,12 +78,14 @@ async function main(): Promise<void> {
         const payload = eventBody(run, i);
         return { payload, headers: { 'x-hub-signature-256': signMetaBody(Buffer.from(payload), APP_SECRET) } };
       };
+      const cpuBefore = cpuSeconds(service.child.pid);
       const serviceResult = await openLoop(`${service.url}/webhooks/meta`, rate, BENCH.seconds, body);
+      const cpuMsPerEvent = ((cpuSeconds(service.child.pid) - cpuBefore) * 1000) / Math.max(1, serviceResult.ok);
       await new Promise((r) => setTimeout(r, 1000));
       const [m] = await sql<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE external_id LIKE $1`, [`wamid.${run}.IN.%`]);
       const [s] = await sql<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE external_id LIKE $1 AND status = 'READ'`, [`wamid.${run}.OUT.%`]);
       const baselineResult = await openLoop(baselineUrl, rate, BENCH.seconds, body);
-      rows.push({ rate, service: serviceResult, baseline: baselineResult, socketMs, stored: { messages: Number(m.n), statuses: Number(s.n) } });
+      rows.push({ rate, service: serviceResult, baseline: baselineResult, socketMs, stored: { messages: Number(m.n), statuses: Number(s.n) }, cpuMsPerEvent });
       print(rows[rows.length - 1]);
     }
     socket.close();
@@ -99,7 +103,7 @@ const perSecond = (r: LoadResult) => r.ok / r.seconds;
 function print(r: Row): void {
   process.stdout.write(
     `rate ${r.rate}/s: service ${f(perSecond(r.service))} stored/s (p50 ${f(percentile(r.service.latenciesMs, 50))} ms, p99 ${f(percentile(r.service.latenciesMs, 99))} ms, failed ${r.service.failed}), ` +
-      `socket p50 ${f(percentile(r.socketMs, 50))} ms p99 ${f(percentile(r.socketMs, 99))} ms; baseline ${f(perSecond(r.baseline))}/s (p99 ${f(percentile(r.baseline.latenciesMs, 99))} ms); ratio ${f(perSecond(r.service) / perSecond(r.baseline))}x\n`,
+      `socket p50 ${f(percentile(r.socketMs, 50))} ms p99 ${f(percentile(r.socketMs, 99))} ms; baseline ${f(perSecond(r.baseline))}/s (p99 ${f(percentile(r.baseline.latenciesMs, 99))} ms); ratio ${f(perSecond(r.service) / perSecond(r.baseline))}x; service CPU ${r.cpuMsPerEvent.toFixed(3)} ms/event\n`,
   );
 }
 
@@ -109,9 +113,9 @@ function report(rows: Row[]): void {
     '',
     `Measured ${new Date().toISOString()} on ${machine()}; ${BENCH.seconds} s per rate; \`npm run bench\`.`,
     '',
-    '| offered/s | service stored/s | webhook p50 | webhook p99 | failed | webhook-to-socket p50 | p99 | baseline/s | baseline p99 | ratio |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.rate} | ${f(perSecond(r.service))} | ${f(percentile(r.service.latenciesMs, 50))} ms | ${f(percentile(r.service.latenciesMs, 99))} ms | ${r.service.failed} | ${f(percentile(r.socketMs, 50))} ms | ${f(percentile(r.socketMs, 99))} ms | ${f(perSecond(r.baseline))} | ${f(percentile(r.baseline.latenciesMs, 99))} ms | ${f(perSecond(r.service) / perSecond(r.baseline))}x |`),
+    '| offered/s | service stored/s | webhook p50 | webhook p99 | failed | webhook-to-socket p50 | p99 | baseline/s | baseline p99 | ratio | service CPU/event |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.rate} | ${f(perSecond(r.service))} | ${f(percentile(r.service.latenciesMs, 50))} ms | ${f(percentile(r.service.latenciesMs, 99))} ms | ${r.service.failed} | ${f(percentile(r.socketMs, 50))} ms | ${f(percentile(r.socketMs, 99))} ms | ${f(perSecond(r.baseline))} | ${f(percentile(r.baseline.latenciesMs, 99))} ms | ${f(perSecond(r.service) / perSecond(r.baseline))}x | ${r.cpuMsPerEvent.toFixed(3)} ms |`),
     '',
     `Stored in the database after each service run (texts / replies READ): ${rows.map((r) => `${r.rate}/s: ${r.stored.messages} / ${r.stored.statuses}`).join('; ')}.`,
     '',

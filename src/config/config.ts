@@ -83,6 +83,8 @@ export interface Config {
   outbound: OutboundConfig;
   /** How long SIGTERM waits for in-flight sends before the process exits. */
   shutdownDeadlineMs: number;
+  /** How long channel reads by id or number (and their secrets) are cached; writes, here or on another instance, clear it at once. 0: off. */
+  channelLookupCacheMs: number;
   /** Channel leases between instances (issue 7): lifetime, and how often holders renew them and rebalance. */
   leases: { ttlMs: number; renewMs: number };
 }
@@ -167,6 +169,7 @@ const schema = Joi.object({
   DATABASE_POOL_SIZE: Joi.number().integer().min(1).max(200).default(10),
   METRICS_TOKEN: Joi.string().min(16).max(256).allow(''),
   SHUTDOWN_DEADLINE_MS: Joi.number().integer().min(0).max(600000).default(10000),
+  CHANNEL_LOOKUP_CACHE_MS: Joi.number().integer().min(0).max(60000).default(2000),
   LEASE_TTL_MS: Joi.number().integer().min(1000).max(600000).default(8000),
   // At least two renewals fit in a lease's lifetime, so one slow round does not lose it.
   LEASE_RENEW_MS: Joi.number().integer().min(100).max(Joi.ref('LEASE_TTL_MS', { adjust: (ttl: number) => Math.floor(ttl / 2) })).default(2000),
@@ -254,5 +257,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     shutdownDeadlineMs: v.SHUTDOWN_DEADLINE_MS,
     leases: { ttlMs: v.LEASE_TTL_MS, renewMs: v.LEASE_RENEW_MS },
+    channelLookupCacheMs: v.CHANNEL_LOOKUP_CACHE_MS,
   };
 }

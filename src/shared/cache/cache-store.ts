@@ -109,9 +109,13 @@ export class RedisCacheStore implements CacheStore {
   }
 }
 
-/** Opens a Redis connection that fails fast instead of queueing commands forever while Redis is down; errors go to `onError`, never unhandled. */
-export function createRedisClient(url: string, onError: (err: Error) => void): Redis {
-  const client = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 5000, lazyConnect: false });
+/**
+ * Opens a Redis connection that fails fast instead of queueing commands forever while Redis is down;
+ * errors go to `onError`, never unhandled. `pipelined`: commands issued in the same tick share one
+ * write (thousands of rate-limit checks and adapter publishes a second); not for a subscriber.
+ */
+export function createRedisClient(url: string, onError: (err: Error) => void, pipelined = false): Redis {
+  const client = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 5000, lazyConnect: false, enableAutoPipelining: pipelined });
   client.on('error', onError);
   return client;
 }

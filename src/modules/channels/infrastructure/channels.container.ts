@@ -9,6 +9,7 @@ import type { PrismaClient } from '../../../shared/database/prisma-client';
 import { ChannelWebSocketGateway, type GatewayOptions } from '../application/services/gateway/channel-websocket.gateway';
 import { ChannelRuntimeService } from '../application/services/channel-runtime.service';
 import { ChannelLeases } from '../application/services/channel-leases';
+import { ChannelLookupCache } from '../application/services/channel-lookup.cache';
 import { ChannelLeaseKeeper } from '../application/services/channel-lease.keeper';
 import { LocalChannelLeaseStore } from './cluster/local-lease.store';
 import { RedisChannelLeaseStore } from './cluster/redis-lease.store';
@@ -145,7 +146,9 @@ export class ChannelsContainer {
     this.jwt = new JwtService(config.jwtSecret);
     const cipher = new CredentialsCipher(config.credentialsKey);
 
-    const channels = new PrismaChannelRepository(prisma, cipher);
+    const channelStore = new PrismaChannelRepository(prisma, cipher);
+    // Everyone reads and writes channels through the cache (writes clear it); the runtime's safety re-reads go to the database.
+    const channels = new ChannelLookupCache(channelStore, config.channelLookupCacheMs);
     const conversations = new PrismaConversationRepository(prisma);
     const messages = new PrismaMessageRepository(prisma);
     const orphans = new PrismaOrphanStatusRepository(prisma);
@@ -185,7 +188,7 @@ export class ChannelsContainer {
     this.providerFactory = factory;
     const leaseStore = deps.cache instanceof RedisCacheStore ? new RedisChannelLeaseStore(deps.cache.client, `axi:${databaseKey(config)}`) : new LocalChannelLeaseStore();
     this.leases = new ChannelLeases(leaseStore, config.instanceId, config.leases, logger);
-    this.runtime = new ChannelRuntimeService(channels, factory, publisher, logger, this.leases, this.gateway);
+    this.runtime = new ChannelRuntimeService(channelStore, factory, publisher, logger, this.leases, this.gateway);
     this.leaseKeeper = new ChannelLeaseKeeper(this.leases, this.runtime, channels, logger);
     this.gateway.onOwnerCall((call) => this.runtime.answerOwnerCall(call));
     this.metrics = new PrometheusMetrics(config.instanceId, {
@@ -195,6 +198,7 @@ export class ChannelsContainer {
     });
     this.health = new HealthService(prisma, deps.cache, this.runtime, config.instanceId);
     this.gateway.onChannelChanged((channelId) => {
+      channels.invalidate();
       this.runtime.refreshChannel(channelId).catch((err) => logger.error({ module: 'runtime', operation: 'refreshChannel', channel_id: channelId, err }, 'refresh failed'));
     });
 

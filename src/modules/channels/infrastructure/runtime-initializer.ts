@@ -100,8 +100,8 @@ export class RuntimeInitializer {
   private createStore(): { cache: CacheStore; adapter?: ReturnType<typeof createAdapter> } {
     if (!this.config.redisUrl) return { cache: new MemoryCacheStore() };
     const onError = redisErrorLogger(this.logger);
-    const client = createRedisClient(this.config.redisUrl, onError);
-    const pub = createRedisClient(this.config.redisUrl, onError);
+    const client = createRedisClient(this.config.redisUrl, onError, true);
+    const pub = createRedisClient(this.config.redisUrl, onError, true);
     const sub = createRedisClient(this.config.redisUrl, onError);
     this.closers.push({ name: 'redis', close: () => Promise.all([client, pub, sub].map((c) => c.quit().catch(() => c.disconnect()))) });
     // Pub/sub channels ignore the database number: the key keeps deployments on one Redis server apart.

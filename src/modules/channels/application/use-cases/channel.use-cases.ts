@@ -135,7 +135,11 @@ export class ChannelUseCases {
     const channel = await this.get(user, id);
     const updated = channel.isActive ? channel : await this.channels.update(channel.id, { isActive: true });
     await this.runtime.ensureStarted(updated);
-    if (!channel.isActive) this.announce(updated, true, 'activated');
+    if (!channel.isActive) {
+      this.announce(updated, true, 'activated');
+      // Webhook lookups cached on every instance still say inactive.
+      this.cluster.channelChanged(updated.id);
+    }
     return updated;
   }
 

@@ -3,7 +3,7 @@ import { verify } from '../../../../shared/crypto/webhook-signature';
 import { InvalidSignatureError, NotFoundError } from '../../../../shared/errors/app-error';
 import type { ChannelEntity } from '../../domain/entities/channel.entity';
 import type { InboundEvent } from '../../domain/inbound-event';
-import type { ChannelRepository } from '../../domain/repositories/channel.repository.interface';
+import type { ChannelLookup } from '../services/channel-lookup.cache';
 import { parseCustomMessage, parseCustomStatus } from '../../infrastructure/providers/custom/custom-webhook.parser';
 import { isCustomWebhook } from '../../infrastructure/providers/custom/custom-channel';
 import type { InboundIngestUseCase, IngestResult } from './inbound-ingest.use-case';
@@ -20,7 +20,7 @@ export const SIGNATURE_TOLERANCE_SECONDS = 300;
  */
 export class CustomWebhookUseCase {
   constructor(
-    private readonly channels: ChannelRepository,
+    private readonly channels: ChannelLookup,
     private readonly ingest: InboundIngestUseCase,
     private readonly logger: Logger,
     /** Unix seconds now (tests never need to fake it: they sign with old timestamps). */

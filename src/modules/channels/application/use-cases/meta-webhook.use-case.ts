@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { ForbiddenError, InvalidSignatureError, NotFoundError, ValidationError } from '../../../../shared/errors/app-error';
 import type { ChannelEntity } from '../../domain/entities/channel.entity';
-import type { ChannelRepository } from '../../domain/repositories/channel.repository.interface';
+import type { ChannelLookup } from '../services/channel-lookup.cache';
 import { parseMetaWebhook } from '../../infrastructure/providers/meta/meta-webhook.parser';
 import { verifyMetaSignature } from '../../infrastructure/providers/meta/meta-signature';
 import type { InboundIngestUseCase, IngestResult } from './inbound-ingest.use-case';
@@ -39,7 +39,7 @@ export interface VerifyQuery {
 /** Meta Cloud API webhooks: the GET handshake, then signed POSTs turned into ingest events. */
 export class MetaWebhookUseCase {
   constructor(
-    private readonly channels: ChannelRepository,
+    private readonly channels: ChannelLookup,
     private readonly ingest: InboundIngestUseCase,
     private readonly defaults: MetaWebhookDefaults,
     private readonly logger: Logger,

@@ -4,7 +4,7 @@ import type { OutboundConfig } from '../../../../config/config';
 import type { ChannelEntity } from '../../domain/entities/channel.entity';
 import type { MessageEntity } from '../../domain/entities/message.entity';
 import type { RealtimePublisher } from '../../domain/ports/realtime-publisher.port';
-import type { ChannelRepository } from '../../domain/repositories/channel.repository.interface';
+import type { ChannelLookup } from '../services/channel-lookup.cache';
 import type { OrphanStatusRepository } from '../../domain/repositories/orphan-status.repository.interface';
 import type { MessageRepository, StatusUpdate } from '../../domain/repositories/message.repository.interface';
 import { ProviderSendError } from '../../infrastructure/providers/base.provider';
@@ -29,7 +29,7 @@ const wait = (delayMs: number): OutboundJobOutcome => ({ kind: 'retry', delayMs,
 export class OutboundSendUseCase {
   constructor(
     private readonly messages: MessageRepository,
-    private readonly channels: ChannelRepository,
+    private readonly channels: ChannelLookup,
     private readonly runtime: ChannelRuntimeService,
     private readonly publisher: RealtimePublisher,
     private readonly limiter: SendRateLimiter,

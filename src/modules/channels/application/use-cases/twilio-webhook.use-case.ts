@@ -3,7 +3,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { callStatusesThatMayBecome } from '../../domain/call-status.rule';
 import type { ChannelEntity } from '../../domain/entities/channel.entity';
 import type { RealtimePublisher } from '../../domain/ports/realtime-publisher.port';
-import type { ChannelRepository } from '../../domain/repositories/channel.repository.interface';
+import type { ChannelLookup } from '../services/channel-lookup.cache';
 import type { MessageRepository } from '../../domain/repositories/message.repository.interface';
 import { parseTwilioForm, verifyTwilioSignature, type TwilioParams } from '../../infrastructure/providers/twilio/twilio-signature';
 import { answerCallTwiml, emptyMessagingTwiml, hangupTwiml, rejectCallTwiml } from '../../infrastructure/providers/twilio/twilio-twiml';
@@ -35,7 +35,7 @@ type Hook = 'messaging' | 'voice';
  */
 export class TwilioWebhookUseCase {
   constructor(
-    private readonly channels: ChannelRepository,
+    private readonly channels: ChannelLookup,
     private readonly messages: MessageRepository,
     private readonly ingest: InboundIngestUseCase,
     private readonly publisher: RealtimePublisher,

@@ -4,7 +4,8 @@ import type { StatusUpdate } from './message.repository.interface';
 export interface OrphanStatusRepository {
   /**
    * Keeps the status for later unless an outgoing message of the channel already has that provider
-   * id ('known': the caller applies it now). Serialised per id with `take`, so none falls between.
+   * id ('known': the caller applies it now), also when that id was stored while it was being kept:
+   * a status is either taken by `take` or answered 'known', never left behind.
    */
   parkUnlessKnown(channelId: string, externalId: string, update: StatusUpdate): Promise<'parked' | 'known'>;
   /** Removes and returns the statuses kept for that provider id, oldest first. */

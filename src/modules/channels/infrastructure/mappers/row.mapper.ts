@@ -1,5 +1,5 @@
 import type { ConversationEntity } from '../../domain/entities/conversation.entity';
-import type { MessageEntity } from '../../domain/entities/message.entity';
+import type { AttachmentEntity, MessageEntity } from '../../domain/entities/message.entity';
 
 // Raw SQL returns snake_case rows; Prisma model objects already match the entities' camelCase.
 type Row = Record<string, any>;
@@ -43,5 +43,22 @@ export function messageFromRow(r: Row): MessageEntity {
     errorMessage: r.error_message,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+  };
+}
+
+/** Maps an `attachments` row given as JSON (json_agg of the table's columns) to the entity. */
+export function attachmentFromJson(r: Row): AttachmentEntity {
+  return {
+    id: r.id,
+    messageId: r.message_id,
+    type: r.type,
+    mimeType: r.mime_type,
+    providerMediaId: r.provider_media_id,
+    url: r.url,
+    filename: r.filename,
+    sha256: r.sha256,
+    caption: r.caption,
+    sizeBytes: r.size_bytes,
+    createdAt: new Date(r.created_at),
   };
 }

@@ -15,7 +15,7 @@ import type {
 } from '../../domain/repositories/message.repository.interface';
 import type { Page, PageRequest } from '../../domain/repositories/pagination';
 import { storableJson } from '../../../../shared/database/storable-json';
-import { messageFromRow } from '../mappers/row.mapper';
+import { attachmentFromJson, messageFromRow } from '../mappers/row.mapper';
 import { upsertOpenConversation } from './conversation.repository';
 import { storeIncomingBatch, updateStatusesBatch } from './inbound-batch.sql';
 
@@ -129,8 +129,14 @@ export class PrismaMessageRepository implements MessageRepository {
     return { message: message as MessageEntity, conversation: conversation as unknown as ConversationEntity };
   }
 
+  // One statement (the worker reads one per send); Prisma's include would add a second query for the
+  // attachments. Like that query, no ORDER BY: rows come in insertion order (their ids are random).
   async findForSend(id: string): Promise<MessageEntity | null> {
-    return (await this.prisma.message.findUnique({ where: { id }, include: { attachments: true } })) as MessageEntity | null;
+    const rows = await this.prisma.$queryRaw<any[]>`
+      SELECT m.*, COALESCE((SELECT json_agg(a) FROM attachments a WHERE a.message_id = m.id), '[]'::json) AS attachment_rows
+      FROM messages m WHERE m.id = ${id}::uuid`;
+    if (!rows.length) return null;
+    return { ...messageFromRow(rows[0]), attachments: (rows[0].attachment_rows as any[]).map(attachmentFromJson) };
   }
 
   async listByConversation(conversationId: string, page: PageRequest): Promise<Page<MessageEntity>> {

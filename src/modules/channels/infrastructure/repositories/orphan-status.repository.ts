@@ -5,36 +5,39 @@ import type { PrismaClient } from '../../../../shared/database/prisma-client';
 /** How long a status waits for its message; a send that never stores its id does not keep them forever. */
 const KEEP_DAYS = 7;
 
-/** Serialises park and take of one provider id until the transaction ends. */
-async function lockId(tx: Pick<PrismaClient, '$queryRaw'>, channelId: string, externalId: string): Promise<void> {
-  await tx.$queryRaw`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended(${`orphan:${channelId}:${externalId}`}, 0))) AS l`;
-}
+type OrphanRow = { id: bigint; status: StatusUpdate['status']; error_code: string | null; error_message: string | null };
 
-/** Orphan statuses in PostgreSQL; a transaction-scoped advisory lock per (channel, provider id) orders park and take. */
+const toUpdate = (r: OrphanRow): StatusUpdate => ({ status: r.status, errorCode: r.error_code, errorMessage: r.error_message });
+
+/**
+ * Orphan statuses in PostgreSQL, without locks or transactions: every statement is single. A park
+ * that lands after the sender's take (which runs once the provider id is committed) sees that id
+ * when it checks again after its own insert, and takes its row back itself; one that lands before
+ * is seen by the take. DELETE ... RETURNING hands each row to one of them only.
+ */
 export class PrismaOrphanStatusRepository implements OrphanStatusRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   async parkUnlessKnown(channelId: string, externalId: string, update: StatusUpdate): Promise<'parked' | 'known'> {
-    return this.prisma.$transaction(async (tx) => {
-      await lockId(tx, channelId, externalId);
-      const known = await tx.$queryRaw<unknown[]>`
-        SELECT 1 FROM messages WHERE channel_id = ${channelId}::uuid AND external_id = ${externalId} AND direction = 'outgoing' LIMIT 1`;
-      if (known.length) return 'known' as const;
-      await tx.$executeRaw`
-        INSERT INTO orphan_statuses (channel_id, external_id, status, error_code, error_message)
-        VALUES (${channelId}::uuid, ${externalId}, ${update.status}::"MessageStatus", ${update.errorCode ?? null}, ${update.errorMessage ?? null})`;
-      await tx.$executeRaw`DELETE FROM orphan_statuses WHERE received_at < now() - make_interval(days => ${KEEP_DAYS})`;
-      return 'parked' as const;
-    });
+    const parked = await this.prisma.$queryRaw<{ id: bigint }[]>`
+      WITH expired AS (DELETE FROM orphan_statuses WHERE received_at < now() - make_interval(days => ${KEEP_DAYS}))
+      INSERT INTO orphan_statuses (channel_id, external_id, status, error_code, error_message)
+      SELECT ${channelId}::uuid, ${externalId}, ${update.status}::"MessageStatus", ${update.errorCode ?? null}, ${update.errorMessage ?? null}
+      WHERE NOT EXISTS (SELECT 1 FROM messages WHERE channel_id = ${channelId}::uuid AND external_id = ${externalId} AND direction = 'outgoing')
+      RETURNING id`;
+    if (!parked.length) return 'known';
+    // The sender may have stored the id and taken its orphans between the check above and this insert's commit.
+    const reclaimed = await this.prisma.$queryRaw<{ id: bigint }[]>`
+      DELETE FROM orphan_statuses o WHERE o.id = ${parked[0].id}
+        AND EXISTS (SELECT 1 FROM messages WHERE channel_id = ${channelId}::uuid AND external_id = ${externalId} AND direction = 'outgoing')
+      RETURNING o.id`;
+    return reclaimed.length ? 'known' : 'parked';
   }
 
   async take(channelId: string, externalId: string): Promise<StatusUpdate[]> {
-    return this.prisma.$transaction(async (tx) => {
-      await lockId(tx, channelId, externalId);
-      const rows = await tx.$queryRaw<Array<{ id: bigint; status: StatusUpdate['status']; error_code: string | null; error_message: string | null }>>`
-        DELETE FROM orphan_statuses WHERE channel_id = ${channelId}::uuid AND external_id = ${externalId}
-        RETURNING id, status, error_code, error_message`;
-      return rows.sort((a, b) => (a.id < b.id ? -1 : 1)).map((r) => ({ status: r.status, errorCode: r.error_code, errorMessage: r.error_message }));
-    });
+    const rows = await this.prisma.$queryRaw<OrphanRow[]>`
+      DELETE FROM orphan_statuses WHERE channel_id = ${channelId}::uuid AND external_id = ${externalId}
+      RETURNING id, status, error_code, error_message`;
+    return rows.sort((a, b) => (a.id < b.id ? -1 : 1)).map(toUpdate);
   }
 }
