@@ -22,10 +22,10 @@ export class ChannelLookupCache implements ChannelRepository {
     private readonly ttlMs: number,
   ) {}
 
-  findById(id: string, companyId?: number): Promise<ChannelEntity | null> {
-    // Tenant-scoped reads are the API's, never cached.
-    if (companyId !== undefined) return this.channels.findById(id, companyId);
-    return this.cached(`id:${id}`, () => this.channels.findById(id));
+  async findById(id: string, companyId?: number): Promise<ChannelEntity | null> {
+    const channel = await this.cached(`id:${id}`, () => this.channels.findById(id));
+    // Scoped like the repository's query: another company's channel is not there.
+    return channel && (companyId === undefined || channel.companyId === companyId) ? channel : null;
   }
 
   findByProviderAccounts(provider: ChannelProvider, accounts: string[]): Promise<ChannelEntity[]> {

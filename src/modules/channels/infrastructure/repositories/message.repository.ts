@@ -87,23 +87,27 @@ export class PrismaMessageRepository implements MessageRepository {
     return updateStatusesBatch(this.prisma, items);
   }
 
+  /** The reply, its attachments and the conversation's last_message_at in one statement (no interactive transaction). */
   async createOutgoing(input: NewOutgoingMessage): Promise<MessageEntity> {
-    const row = await this.prisma.$transaction(async (tx) => {
-      const { attachments, ...fields } = input;
-      const m = await tx.message.create({
-        data: {
-          ...fields,
-          metadata: input.metadata as Prisma.InputJsonValue | undefined,
-          direction: 'outgoing',
-          status: 'PENDING',
-          attachments: attachments?.length ? { create: attachments } : undefined,
-        },
-        include: { attachments: true },
-      });
-      await tx.conversation.update({ where: { id: input.conversationId }, data: { lastMessageAt: m.timestamp } });
-      return m;
-    });
-    return row as MessageEntity;
+    const attachments = JSON.stringify((input.attachments ?? []).map((a) => ({ type: a.type, url: a.url, mime_type: a.mimeType, filename: a.filename ?? null, caption: a.caption ?? null })));
+    const metadata = input.metadata === undefined ? null : JSON.stringify(input.metadata);
+    const rows = await this.prisma.$queryRaw<any[]>`
+      WITH msg AS (
+        INSERT INTO messages (company_id, channel_id, conversation_id, "from", "to", message, content_type, metadata, direction, status)
+        VALUES (${input.companyId}, ${input.channelId}::uuid, ${input.conversationId}::uuid, ${input.from}, ${input.to}, ${input.message},
+                ${input.contentType}::"MessageContentType", ${metadata}::jsonb, 'outgoing', 'PENDING')
+        RETURNING *
+      ), att AS (
+        INSERT INTO attachments (message_id, type, url, mime_type, filename, caption)
+        SELECT msg.id, a.type, a.url, a.mime_type, a.filename, a.caption
+        FROM msg, ROWS FROM (jsonb_to_recordset(${attachments}::jsonb) AS (type text, url text, mime_type text, filename text, caption text)) WITH ORDINALITY AS a(type, url, mime_type, filename, caption, ord)
+        ORDER BY a.ord
+        RETURNING *
+      ), touched AS (
+        UPDATE conversations SET last_message_at = (SELECT "timestamp" FROM msg), updated_at = now() WHERE id = ${input.conversationId}::uuid RETURNING id
+      )
+      SELECT msg.*, COALESCE((SELECT json_agg(att) FROM att), '[]'::json) AS attachment_rows, (SELECT count(*) FROM touched)::int AS touched FROM msg`;
+    return { ...messageFromRow(rows[0]), attachments: (rows[0].attachment_rows as any[]).map(attachmentFromJson) };
   }
 
   async listPendingOutgoing(createdBefore?: Date): Promise<Array<{ id: string; channelId: string }>> {
