@@ -30,6 +30,7 @@ import { TwilioWebhookUseCase } from '../application/use-cases/twilio-webhook.us
 import { WebhookSubscriptionUseCases } from '../application/use-cases/webhook-subscription.use-cases';
 import { WebhookDeliveryWorker } from '../application/services/webhook-delivery.worker';
 import { WebhookEventPublisher } from '../application/services/webhook-event.publisher';
+import { SubscriptionDirectory } from '../application/services/subscription-directory';
 import { WebhookSubscriptionController } from './controllers/webhook-subscription.controller';
 import { PrismaWebhookDeliveryRepository } from './repositories/webhook-delivery.repository';
 import { PrismaWebhookSubscriptionRepository } from './repositories/webhook-subscription.repository';
@@ -165,7 +166,9 @@ export class ChannelsContainer {
     const { timeoutMs, ...workerOptions } = config.eventWebhooks;
     this.webhookWorker = new WebhookDeliveryWorker(webhookDeliveries, webhookSubscriptions, new WebhookHttpSender({ timeoutMs, allowPrivateUrls: config.allowPrivateUrls }), workerOptions, logger);
     // Every event pushed to agents also becomes event webhook deliveries.
-    const publisher = new WebhookEventPublisher(this.gateway, webhookDeliveries, () => this.webhookWorker.kick(), logger);
+    const subscribers = new SubscriptionDirectory(webhookSubscriptions, config.channelLookupCacheMs, logger);
+    this.gateway.onSubscriptionsChanged((companyId) => subscribers.forget(companyId));
+    const publisher = new WebhookEventPublisher(this.gateway, webhookDeliveries, () => this.webhookWorker.kick(), logger, subscribers);
     this.publisher = publisher;
     const factory = new ProviderFactory({
       meta: { baseUrl: config.meta.graphBaseUrl, version: config.meta.graphVersion, timeoutMs: config.providerHttpTimeoutMs },
@@ -230,7 +233,10 @@ export class ChannelsContainer {
       channelMetrics: new ChannelMetricsUseCase(channelUseCases, new PrismaChannelKpiRepository(prisma), this.runtime, this.circuits),
       metaWebhooks: new MetaWebhookUseCase(channels, ingest, { appSecret: config.meta.appSecret, verifyToken: config.meta.verifyToken }, logger),
       customWebhooks: new CustomWebhookUseCase(channels, ingest, logger),
-      webhookSubscriptions: new WebhookSubscriptionUseCases(webhookSubscriptions, webhookDeliveries, this.companyRepository, { allowPrivateUrls: config.allowPrivateUrls }),
+      webhookSubscriptions: new WebhookSubscriptionUseCases(webhookSubscriptions, webhookDeliveries, this.companyRepository, { allowPrivateUrls: config.allowPrivateUrls }, (companyId) => {
+        subscribers.forget(companyId);
+        this.gateway.subscriptionsChanged(companyId);
+      }),
       twilioWebhooks: new TwilioWebhookUseCase(channels, messages, ingest, publisher, config.publicBaseUrl, logger),
     };
     this.useCases.channelAuth.registerRunnerOps();

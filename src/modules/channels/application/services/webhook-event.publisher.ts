@@ -38,6 +38,8 @@ export class WebhookEventPublisher implements RealtimePublisher {
     private readonly deliveries: WebhookDeliveryRepository,
     private readonly onStored: () => void,
     private readonly logger: Logger,
+    /** Tells which companies listen to which event types; without it every event is recorded. */
+    private readonly subscribers?: { covers(companyId: number, type: string): boolean },
   ) {}
 
   messageReceived(message: MessageEntity, conversation: ConversationEntity): void {
@@ -83,9 +85,10 @@ export class WebhookEventPublisher implements RealtimePublisher {
     if (this.failures > before) throw this.lastFailure;
   }
 
-  private record(type: WebhookEventType, companyId: number, orderingKey: string, data: Record<string, unknown>, id: string = crypto.randomUUID()): void {
+  private record(type: WebhookEventType, companyId: number, orderingKey: string, data: Record<string, unknown>, id?: string): void {
+    if (this.subscribers && !this.subscribers.covers(companyId, type)) return;
     // JSON round trip now: the entities may change after this call returns.
-    const event = { id, type, created_at: new Date().toISOString(), company_id: companyId, data: JSON.parse(JSON.stringify(data)) };
+    const event = { id: id ?? crypto.randomUUID(), type, created_at: new Date().toISOString(), company_id: companyId, data: JSON.parse(JSON.stringify(data)) };
     this.pending.push({ event, orderingKey });
     this.tail = this.tail.then(() => this.writePending());
   }

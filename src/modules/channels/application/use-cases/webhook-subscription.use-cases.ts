@@ -21,6 +21,8 @@ export class WebhookSubscriptionUseCases {
     private readonly deliveries: WebhookDeliveryRepository,
     private readonly companies: CompanyRepository,
     private readonly rules: WebhookSubscriptionRules,
+    /** Called after a company's subscriptions changed (the publisher's directory, other instances). */
+    private readonly onChanged: (companyId: number) => void = () => {},
   ) {}
 
   async create(user: AuthUser, dto: CreateWebhookDto): Promise<WebhookSubscriptionEntity> {
@@ -29,7 +31,9 @@ export class WebhookSubscriptionUseCases {
       throw new ValidationError('Invalid company', [{ field: 'company_id', message: 'company_id does not exist' }], 'COMPANY_NOT_FOUND');
     }
     this.assertUrl(dto.url);
-    return this.subscriptions.create({ companyId, url: dto.url, secret: dto.secret, eventTypes: dto.event_types });
+    const created = await this.subscriptions.create({ companyId, url: dto.url, secret: dto.secret, eventTypes: dto.event_types });
+    this.onChanged(companyId);
+    return created;
   }
 
   list(user: AuthUser, query: ListWebhooksQuery): Promise<Page<WebhookSubscriptionEntity>> {
@@ -45,7 +49,9 @@ export class WebhookSubscriptionUseCases {
 
   /** Deletes the subscription with its deliveries; nothing more is sent to it. */
   async remove(user: AuthUser, id: string): Promise<void> {
-    await this.subscriptions.delete((await this.get(user, id)).id);
+    const subscription = await this.get(user, id);
+    await this.subscriptions.delete(subscription.id);
+    this.onChanged(subscription.companyId);
   }
 
   async listDeliveries(user: AuthUser, id: string, query: ListDeliveriesQuery): Promise<Page<WebhookDeliveryEntity>> {

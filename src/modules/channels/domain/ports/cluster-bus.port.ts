@@ -22,6 +22,8 @@ export interface OwnerError {
 export interface ClusterBus {
   /** Tells the other instances that a channel's stored state changed (credentials, active, deleted). */
   channelChanged(channelId: string): void;
+  /** Tells the other instances that a company's event webhook subscriptions changed. */
+  subscriptionsChanged(companyId: number): void;
   /** Asks the other instances; the one running the channel answers, others decline. null: none of them runs it. */
   callOwner(call: OwnerCall): Promise<OwnerAnswer | null>;
   /** Sets how this instance answers calls for channels it runs (undefined: not running here). */

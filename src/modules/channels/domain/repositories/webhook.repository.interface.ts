@@ -18,6 +18,8 @@ export interface WebhookSubscriptionRepository {
   delete(id: string): Promise<void>;
   /** The decrypted signing secret and URL, for the worker only. */
   findTarget(id: string): Promise<{ url: string; secret: string } | null>;
+  /** The event types any subscription of the company listens to (empty: none). */
+  eventTypesOf(companyId: number): Promise<string[]>;
 }
 
 /** A delivery the worker holds a lease on. */

@@ -35,6 +35,11 @@ export class PrismaWebhookSubscriptionRepository implements WebhookSubscriptionR
     return toEntity(row);
   }
 
+  async eventTypesOf(companyId: number): Promise<string[]> {
+    const rows = await this.prisma.webhookSubscription.findMany({ where: { companyId }, select: { eventTypes: true } });
+    return [...new Set(rows.flatMap((r) => r.eventTypes))];
+  }
+
   async findById(id: string, companyId?: number): Promise<WebhookSubscriptionEntity | null> {
     const row = await this.prisma.webhookSubscription.findFirst({ where: { id, companyId }, select: PUBLIC_COLUMNS });
     return row ? toEntity(row) : null;

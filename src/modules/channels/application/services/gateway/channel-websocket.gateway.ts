@@ -45,6 +45,7 @@ export class ChannelWebSocketGateway implements RealtimePublisher, ClusterBus {
   private readonly ns = new Map<string, Namespace>();
   private readonly stats = new Map<string, NamespaceStats>();
   private channelChangeHandler?: (channelId: string) => void;
+  private subscriptionsChangeHandler?: (companyId: number) => void;
   private ownerCallHandler?: (call: OwnerCall) => Promise<OwnerAnswer | undefined>;
 
   constructor(
@@ -75,6 +76,9 @@ export class ChannelWebSocketGateway implements RealtimePublisher, ClusterBus {
     io.on('channel:changed' as never, (channelId: unknown) => {
       if (typeof channelId === 'string') this.channelChangeHandler?.(channelId);
     });
+    io.on('subscriptions:changed' as never, (companyId: unknown) => {
+      if (typeof companyId === 'number') this.subscriptionsChangeHandler?.(companyId);
+    });
     io.on('owner:call' as never, (call: OwnerCall, ack?: (answer: OwnerAnswer | null) => void) => {
       if (typeof ack !== 'function') return;
       const handled = call && typeof call.channelId === 'string' ? this.ownerCallHandler?.(call) : undefined;
@@ -94,6 +98,15 @@ export class ChannelWebSocketGateway implements RealtimePublisher, ClusterBus {
   /** Other instances hear of a channel change through the adapter (a no-op with a single instance). */
   channelChanged(channelId: string): void {
     this.io?.serverSideEmit('channel:changed', channelId);
+  }
+
+  subscriptionsChanged(companyId: number): void {
+    this.io?.serverSideEmit('subscriptions:changed', companyId);
+  }
+
+  /** Sets what this instance does when another one changed a company's event webhook subscriptions. */
+  onSubscriptionsChanged(handler: (companyId: number) => void): void {
+    this.subscriptionsChangeHandler = handler;
   }
 
   async callOwner(call: OwnerCall): Promise<OwnerAnswer | null> {
