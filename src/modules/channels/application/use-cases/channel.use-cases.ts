@@ -61,6 +61,8 @@ export class ChannelUseCases {
       defaultAgentId: dto.default_agent_id ?? null,
       credentials,
     });
+    // Other instances may remember that no channel had this number (a webhook before the channel): they forget it now.
+    this.cluster.channelChanged(channel.id);
     if (qrLogin) {
       const authSession = await this.sessions.createPendingLogin(channel.id);
       this.logger.info({ module: 'channels', operation: 'create', channel_id: channel.id, duration_ms: Date.now() - started, success: true }, 'channel created, QR login pending');
