@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { runScript } from './redis-script';
 
 /** Small key-value store: Redis when REDIS_URL is set, in-process otherwise. */
 export interface CacheStore {
@@ -95,7 +96,7 @@ export class RedisCacheStore implements CacheStore {
   /** Fails at once while Redis is not connected, instead of queueing behind reconnects (callers decide to fail open). */
   async incr(key: string, ttlSeconds: number): Promise<CounterValue> {
     if (this.client.status !== 'ready') throw new Error(`Redis not ready (${this.client.status})`);
-    const [count, ttlMs] = (await this.client.eval(INCR_SCRIPT, 1, this.prefix + key, ttlSeconds * 1000)) as [number, number];
+    const [count, ttlMs] = (await runScript(this.client, INCR_SCRIPT, [this.prefix + key], [ttlSeconds * 1000])) as [number, number];
     return { count: Number(count), ttlMs: Number(ttlMs) };
   }
   /** Answers within a second: a readiness probe must not hang while Redis reconnects. */

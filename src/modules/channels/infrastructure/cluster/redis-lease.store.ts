@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { ChannelLeaseStore, LeasedChannelStatus } from '../../application/ports/channel-lease.port';
+import { runScript } from '../../../../shared/cache/redis-script';
 
 // SET NX, or a no-op success when the caller already holds it (a restart of its own provider).
 const ACQUIRE = `
@@ -52,18 +53,18 @@ export class RedisChannelLeaseStore implements ChannelLeaseStore {
   }
 
   async acquire(channelId: string, instanceId: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.eval(ACQUIRE, 1, this.lease(channelId), instanceId, ttlMs)) === 1;
+    return (await runScript(this.redis, ACQUIRE, [this.lease(channelId)], [instanceId, ttlMs])) === 1;
   }
 
   async renew(leases: { channelId: string; status: LeasedChannelStatus }[], instanceId: string, ttlMs: number): Promise<Set<string>> {
     if (!leases.length) return new Set();
     const keys = leases.flatMap((l) => [this.lease(l.channelId), this.status(l.channelId)]);
-    const held = (await this.redis.eval(RENEW, keys.length, ...keys, instanceId, ttlMs, ...leases.map((l) => JSON.stringify(l.status)))) as number[];
+    const held = (await runScript(this.redis, RENEW, keys, [instanceId, ttlMs, ...leases.map((l) => JSON.stringify(l.status))])) as number[];
     return new Set(held.map((i) => leases[i - 1].channelId));
   }
 
   async release(channelId: string, instanceId: string): Promise<void> {
-    await this.redis.eval(RELEASE, 2, this.lease(channelId), this.status(channelId), instanceId);
+    await runScript(this.redis, RELEASE, [this.lease(channelId), this.status(channelId)], [instanceId]);
   }
 
   async owners(channelIds: string[]): Promise<({ instanceId: string; status: LeasedChannelStatus | null } | null)[]> {
@@ -77,7 +78,7 @@ export class RedisChannelLeaseStore implements ChannelLeaseStore {
   }
 
   async heartbeat(instanceId: string, ttlMs: number): Promise<string[]> {
-    return (await this.redis.eval(HEARTBEAT, 1, `${this.prefix}:instances`, instanceId, ttlMs)) as string[];
+    return (await runScript(this.redis, HEARTBEAT, [`${this.prefix}:instances`], [instanceId, ttlMs])) as string[];
   }
 
   async leave(instanceId: string): Promise<void> {

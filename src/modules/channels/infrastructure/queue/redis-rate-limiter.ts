@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import type { SendRateLimiter } from '../../application/ports/send-rate-limiter.port';
+import { runScript } from '../../../../shared/cache/redis-script';
 
 // Token bucket in one atomic script, timed by the Redis server's clock so every instance shares one
 // bucket and one clock. Returns 0 (token taken) or the milliseconds until a token is free.
@@ -30,6 +31,6 @@ export class RedisSendRateLimiter implements SendRateLimiter {
   ) {}
 
   async take(key: string, perSecond: number, burst: number): Promise<number> {
-    return Number(await this.redis.eval(TAKE, 1, `${this.prefix}:${key}`, String(perSecond), String(burst)));
+    return Number(await runScript(this.redis, TAKE, [`${this.prefix}:${key}`], [String(perSecond), String(burst)]));
   }
 }
