@@ -15,11 +15,16 @@ import { NO_METRICS, type ServiceMetrics } from '../ports/service-metrics.port';
 import type { ChannelRuntimeService } from '../services/channel-runtime.service';
 import type { CircuitBreakers } from '../services/outbound/circuit-breaker';
 import { retryDelayMs } from '../services/outbound/retry-policy';
+import { GroupCommit } from '../services/group-commit';
+import type { StatusChange } from '../../domain/repositories/message.repository.interface';
 
 const DONE: OutboundJobOutcome = { kind: 'done' };
 /** Tries to store a send's outcome (about 3 s in all) before the run gives up and throws. */
 const RECORD_ATTEMPTS = 5;
 const wait = (delayMs: number): OutboundJobOutcome => ({ kind: 'retry', delayMs, countAttempt: false });
+/** Sends whose reads and writes share one statement at most, and such statements of each kind at once. */
+const MAX_BATCH = 200;
+const MAX_CONCURRENT = 2;
 
 /**
  * The outbound worker's story for one queued message: skip it unless still PENDING, wait for the
@@ -27,6 +32,12 @@ const wait = (delayMs: number): OutboundJobOutcome => ({ kind: 'retry', delayMs,
  * change, or ask the queue to retry a retryable failure with backoff.
  */
 export class OutboundSendUseCase {
+  // Concurrent sends read their messages, store their outcomes and take their orphan statuses
+  // together (group commit): at full speed three statements per batch instead of three per send.
+  private readonly reads: GroupCommit<string, MessageEntity | null>;
+  private readonly outcomes: GroupCommit<{ id: string; update: StatusUpdate }, StatusChange | null>;
+  private readonly orphanTakes: GroupCommit<{ channelId: string; externalId: string }, StatusUpdate[]>;
+
   constructor(
     private readonly messages: MessageRepository,
     private readonly channels: ChannelLookup,
@@ -38,10 +49,15 @@ export class OutboundSendUseCase {
     private readonly logger: Logger,
     private readonly orphans: OrphanStatusRepository,
     private readonly metrics: ServiceMetrics = NO_METRICS,
-  ) {}
+  ) {
+    const batching = { maxBatch: MAX_BATCH, maxConcurrent: MAX_CONCURRENT };
+    this.reads = new GroupCommit({ ...batching, runBatch: (ids) => messages.findForSendBatch(ids), runOne: (id) => messages.findForSend(id) });
+    this.outcomes = new GroupCommit({ ...batching, runBatch: (items) => messages.updateStatusesByIdBatch(items), runOne: ({ id, update }) => messages.updateStatusById(id, update) });
+    this.orphanTakes = new GroupCommit({ ...batching, runBatch: (keys) => orphans.takeMany(keys), runOne: (k) => orphans.take(k.channelId, k.externalId) });
+  }
 
   async handle(job: OutboundJob, control: OutboundJobControl): Promise<OutboundJobOutcome> {
-    const message = await this.messages.findForSend(job.messageId);
+    const message = await this.reads.submit(job.messageId);
     // Already sent or failed (a job enqueued twice, or re-enqueued by recovery): nothing to do.
     if (!message || message.direction !== 'outgoing' || message.status !== 'PENDING') return DONE;
     const channel = await this.channels.findById(message.channelId);
@@ -114,7 +130,7 @@ export class OutboundSendUseCase {
 
   /** Statuses that arrived while the provider call was still answering (delivered before "sent" was stored). */
   private async applyOrphans(message: MessageEntity, externalId: string): Promise<void> {
-    for (const orphan of await this.orphans.take(message.channelId, externalId)) {
+    for (const orphan of await this.orphanTakes.submit({ channelId: message.channelId, externalId })) {
       const { change } = await this.messages.updateStatusByExternalId(message.channelId, externalId, orphan);
       if (change) this.publisher.messageStatus({ ...change.message, attachments: message.attachments }, change.previousStatus);
     }
@@ -135,7 +151,7 @@ export class OutboundSendUseCase {
   /** A provider id already used by another message of the channel cannot be stored twice; the message was still sent. */
   private async recordOnce(message: MessageEntity, update: StatusUpdate) {
     try {
-      return await this.messages.updateStatusById(message.id, update);
+      return await this.outcomes.submit({ id: message.id, update });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       this.logger.warn({ module: 'outbound', operation: 'send', channel_id: message.channelId, message_id: message.id }, 'provider returned a message id already stored');

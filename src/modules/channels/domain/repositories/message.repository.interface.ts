@@ -81,9 +81,13 @@ export interface MessageRepository {
   countPendingOutgoing(): Promise<number>;
   /** The message even when its channel was deleted: the outbound worker must still settle it. */
   findForSend(id: string): Promise<MessageEntity | null>;
+  /** findForSend for many sends at once (one statement), in the order of `ids`. */
+  findForSendBatch(ids: string[]): Promise<(MessageEntity | null)[]>;
   listByConversation(conversationId: string, page: PageRequest): Promise<Page<MessageEntity>>;
   /** Applies the status rule in the UPDATE itself; null when the rule refused or nothing matched. */
   updateStatusById(id: string, update: StatusUpdate): Promise<StatusChange | null>;
+  /** updateStatusById for many distinct messages at once (one statement), in order. */
+  updateStatusesByIdBatch(items: { id: string; update: StatusUpdate }[]): Promise<(StatusChange | null)[]>;
   /** Same, finding the outgoing message by its provider id within the channel; says whether one has that id. */
   updateStatusByExternalId(channelId: string, externalId: string, update: StatusUpdate): Promise<StatusOutcome>;
   /**

@@ -10,4 +10,6 @@ export interface OrphanStatusRepository {
   parkUnlessKnown(channelId: string, externalId: string, update: StatusUpdate): Promise<'parked' | 'known'>;
   /** Removes and returns the statuses kept for that provider id, oldest first. */
   take(channelId: string, externalId: string): Promise<StatusUpdate[]>;
+  /** take for many provider ids at once (one statement): the statuses of each, in order. */
+  takeMany(keys: { channelId: string; externalId: string }[]): Promise<StatusUpdate[][]>;
 }

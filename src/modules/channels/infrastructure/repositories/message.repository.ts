@@ -18,6 +18,7 @@ import { storableJson } from '../../../../shared/database/storable-json';
 import { attachmentFromJson, messageFromRow } from '../mappers/row.mapper';
 import { upsertOpenConversation } from './conversation.repository';
 import { storeIncomingBatch, updateStatusesBatch } from './inbound-batch.sql';
+import { findForSendBatch, updateStatusesByIdBatch } from './outbound-batch.sql';
 
 const SORT_FIELDS: Record<string, string> = { timestamp: 'timestamp', created_at: 'createdAt', updated_at: 'updatedAt' };
 
@@ -133,14 +134,8 @@ export class PrismaMessageRepository implements MessageRepository {
     return { message: message as MessageEntity, conversation: conversation as unknown as ConversationEntity };
   }
 
-  // One statement (the worker reads one per send); Prisma's include would add a second query for the
-  // attachments. Like that query, no ORDER BY: rows come in insertion order (their ids are random).
   async findForSend(id: string): Promise<MessageEntity | null> {
-    const rows = await this.prisma.$queryRaw<any[]>`
-      SELECT m.*, COALESCE((SELECT json_agg(a) FROM attachments a WHERE a.message_id = m.id), '[]'::json) AS attachment_rows
-      FROM messages m WHERE m.id = ${id}::uuid`;
-    if (!rows.length) return null;
-    return { ...messageFromRow(rows[0]), attachments: (rows[0].attachment_rows as any[]).map(attachmentFromJson) };
+    return (await findForSendBatch(this.prisma, [id]))[0];
   }
 
   async listByConversation(conversationId: string, page: PageRequest): Promise<Page<MessageEntity>> {
@@ -156,6 +151,14 @@ export class PrismaMessageRepository implements MessageRepository {
       this.prisma.message.count({ where }),
     ]);
     return { items: rows as MessageEntity[], total };
+  }
+
+  findForSendBatch(ids: string[]): Promise<(MessageEntity | null)[]> {
+    return findForSendBatch(this.prisma, ids);
+  }
+
+  updateStatusesByIdBatch(items: { id: string; update: StatusUpdate }[]): Promise<(StatusChange | null)[]> {
+    return updateStatusesByIdBatch(this.prisma, items);
   }
 
   async updateStatusById(id: string, update: StatusUpdate): Promise<StatusChange | null> {

@@ -35,9 +35,20 @@ export class PrismaOrphanStatusRepository implements OrphanStatusRepository {
   }
 
   async take(channelId: string, externalId: string): Promise<StatusUpdate[]> {
-    const rows = await this.prisma.$queryRaw<OrphanRow[]>`
-      DELETE FROM orphan_statuses WHERE channel_id = ${channelId}::uuid AND external_id = ${externalId}
-      RETURNING id, status, error_code, error_message`;
-    return rows.sort((a, b) => (a.id < b.id ? -1 : 1)).map(toUpdate);
+    return (await this.takeMany([{ channelId, externalId }]))[0];
+  }
+
+  async takeMany(keys: { channelId: string; externalId: string }[]): Promise<StatusUpdate[][]> {
+    const input = JSON.stringify(keys.map((k) => ({ channel_id: k.channelId, external_id: k.externalId })));
+    const rows = await this.prisma.$queryRaw<(OrphanRow & { channel_id: string; external_id: string })[]>`
+      DELETE FROM orphan_statuses o USING jsonb_to_recordset(${input}::jsonb) AS k(channel_id uuid, external_id text)
+      WHERE o.channel_id = k.channel_id AND o.external_id = k.external_id
+      RETURNING o.id, o.channel_id, o.external_id, o.status, o.error_code, o.error_message`;
+    const byKey = new Map<string, OrphanRow[]>();
+    for (const r of rows.sort((a, b) => (a.id < b.id ? -1 : 1))) {
+      const key = `${r.channel_id}\u0000${r.external_id}`;
+      byKey.set(key, [...(byKey.get(key) ?? []), r]);
+    }
+    return keys.map((k) => (byKey.get(`${k.channelId}\u0000${k.externalId}`) ?? []).map(toUpdate));
   }
 }
