@@ -5,6 +5,7 @@ import request from 'supertest';
 import { bearer } from '../support/api-helpers';
 import { createCustomChannel } from '../support/custom-webhooks';
 import { FakeCustomEndpoint } from '../support/fake-custom-endpoint';
+import { eventually } from '../support/fake-event-receiver';
 import { startInstance, stopInstance, type Instance } from '../support/instance-process';
 import { createTenant, type Tenant } from '../support/scenario';
 import { connectSocket, waitFor } from '../support/socket-client';
@@ -125,8 +126,10 @@ describe('three instances share the channels through leases in Redis', () => {
     const res = await request(instances[0].url).post('/api/channels/messages').set(bearer(tenant.adminToken)).send({ channel_id: channelId, to: 'visitor-1', message: 'from a non-owner' });
     expect(res.status).toBe(201);
     await waitFor(() => endpoint.received.some((d) => d.body.id === res.body.data.id), 10_000, 'the endpoint received the reply');
-    const stored = await request(instances[2].url).get(`/api/channels/messages/${res.body.data.id}`).set(bearer(tenant.adminToken));
-    expect(stored.body.data.status).toBe('SENT');
+    // The provider's answer is stored just after the endpoint got the call: read it (from a third instance) once it is.
+    const status = async () => (await request(instances[2].url).get(`/api/channels/messages/${res.body.data.id}`).set(bearer(tenant.adminToken))).body.data.status;
+    await eventually(async () => (await status()) !== 'PENDING', 5_000, 'the outcome stored');
+    expect(await status()).toBe('SENT');
     expect(endpoint.received.filter((d) => d.body.id === res.body.data.id)).toHaveLength(1);
   }, 20_000);
 

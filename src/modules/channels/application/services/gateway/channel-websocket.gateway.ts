@@ -97,11 +97,11 @@ export class ChannelWebSocketGateway implements RealtimePublisher, ClusterBus {
 
   /** Other instances hear of a channel change through the adapter (a no-op with a single instance). */
   channelChanged(channelId: string): void {
-    this.io?.serverSideEmit('channel:changed', channelId);
+    if (this.options.adapter) this.io?.serverSideEmit('channel:changed', channelId);
   }
 
   subscriptionsChanged(companyId: number): void {
-    this.io?.serverSideEmit('subscriptions:changed', companyId);
+    if (this.options.adapter) this.io?.serverSideEmit('subscriptions:changed', companyId);
   }
 
   /** Sets what this instance does when another one changed a company's event webhook subscriptions. */
