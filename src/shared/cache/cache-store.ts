@@ -9,10 +9,10 @@ export interface CacheStore {
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;
   del(key: string): Promise<void>;
   /**
-   * Adds 1 to the counter `key` (created at 1 with a `ttlSeconds` expiry, which later calls keep)
-   * and answers the new count and the milliseconds until it expires: a fixed-window counter.
+   * Adds `by` (1 unless given) to the counter `key` (created with a `ttlSeconds` expiry, which later
+   * calls keep) and answers the new count and the milliseconds until it expires: a fixed-window counter.
    */
-  incr(key: string, ttlSeconds: number): Promise<CounterValue>;
+  incr(key: string, ttlSeconds: number, by?: number): Promise<CounterValue>;
   /** True when the store answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -47,15 +47,15 @@ export class MemoryCacheStore implements CacheStore {
   async del(key: string): Promise<void> {
     this.entries.delete(key);
   }
-  async incr(key: string, ttlSeconds: number): Promise<CounterValue> {
+  async incr(key: string, ttlSeconds: number, by = 1): Promise<CounterValue> {
     const now = Date.now();
     const e = this.entries.get(key);
     if (!e || (e.expiresAt !== undefined && e.expiresAt <= now)) {
       if (this.entries.size >= MEMORY_SWEEP_AT) this.sweep(now);
-      this.entries.set(key, { value: '1', expiresAt: now + ttlSeconds * 1000 });
-      return { count: 1, ttlMs: ttlSeconds * 1000 };
+      this.entries.set(key, { value: String(by), expiresAt: now + ttlSeconds * 1000 });
+      return { count: by, ttlMs: ttlSeconds * 1000 };
     }
-    e.value = String(Number(e.value) + 1);
+    e.value = String(Number(e.value) + by);
     return { count: Number(e.value), ttlMs: e.expiresAt === undefined ? ttlSeconds * 1000 : e.expiresAt - now };
   }
   async ping(): Promise<boolean> {
@@ -69,8 +69,8 @@ export class MemoryCacheStore implements CacheStore {
   }
 }
 
-/** INCR and its first expiry in one atomic step, so no instance ever sees a counter without a window. */
-const INCR_SCRIPT = `local n = redis.call('INCR', KEYS[1])
+/** INCRBY and its first expiry in one atomic step, so no instance ever sees a counter without a window. */
+const INCR_SCRIPT = `local n = redis.call('INCRBY', KEYS[1], ARGV[2])
 local t = redis.call('PTTL', KEYS[1])
 if t < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); t = tonumber(ARGV[1]) end
 return {n, t}`;
@@ -94,9 +94,9 @@ export class RedisCacheStore implements CacheStore {
     await this.client.del(this.prefix + key);
   }
   /** Fails at once while Redis is not connected, instead of queueing behind reconnects (callers decide to fail open). */
-  async incr(key: string, ttlSeconds: number): Promise<CounterValue> {
+  async incr(key: string, ttlSeconds: number, by = 1): Promise<CounterValue> {
     if (this.client.status !== 'ready') throw new Error(`Redis not ready (${this.client.status})`);
-    const [count, ttlMs] = (await runScript(this.client, INCR_SCRIPT, [this.prefix + key], [ttlSeconds * 1000])) as [number, number];
+    const [count, ttlMs] = (await runScript(this.client, INCR_SCRIPT, [this.prefix + key], [ttlSeconds * 1000, by])) as [number, number];
     return { count: Number(count), ttlMs: Number(ttlMs) };
   }
   /** Answers within a second: a readiness probe must not hang while Redis reconnects. */

@@ -62,7 +62,7 @@ export class FileCacheStore implements CacheStore {
   }
 
   /** Not atomic across processes: this store serves one embedded instance (saved sessions), not shared counters. */
-  async incr(key: string, ttlSeconds: number): Promise<CounterValue> {
+  async incr(key: string, ttlSeconds: number, by = 1): Promise<CounterValue> {
     const now = Date.now();
     let entry: FileEntry | null = null;
     try {
@@ -71,7 +71,7 @@ export class FileCacheStore implements CacheStore {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     const live = entry && (entry.expiresAt === null || entry.expiresAt > now) ? entry : null;
-    const count = live ? Number(live.value) + 1 : 1;
+    const count = (live ? Number(live.value) : 0) + by;
     const expiresAt = live?.expiresAt ?? now + ttlSeconds * 1000;
     await this.set(key, String(count), Math.max(1, (expiresAt - now) / 1000));
     return { count, ttlMs: expiresAt - now };
