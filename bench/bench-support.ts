@@ -121,9 +121,10 @@ export interface LoadResult {
  * Open-loop load: `rate` requests per second for `seconds`, whatever the answers take (so a slow
  * server shows as latency, not as a lower offered rate), over keep-alive connections.
  */
-export async function openLoop(url: string, rate: number, seconds: number, body: (i: number) => { payload: string; headers: Record<string, string> }): Promise<LoadResult> {
+export async function openLoop(url: string | string[], rate: number, seconds: number, body: (i: number) => { payload: string; headers: Record<string, string> }): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  const target = new URL(url);
+  // Several URLs (instances behind a load balancer): request i goes to URL i mod n.
+  const targets = (Array.isArray(url) ? url : [url]).map((u) => new URL(u));
   const result: LoadResult = { sent: 0, ok: 0, failed: 0, latenciesMs: [], seconds };
   const inflight = new Set<Promise<void>>();
   const started = Date.now();
@@ -134,6 +135,7 @@ export async function openLoop(url: string, rate: number, seconds: number, body:
       const i = result.sent++;
       const { payload, headers } = body(i);
       const t0 = process.hrtime.bigint();
+      const target = targets[i % targets.length];
       const p = new Promise<void>((resolve) => {
         const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers } }, (res) => {
           res.resume();
@@ -160,3 +162,27 @@ export async function openLoop(url: string, rate: number, seconds: number, body:
   agent.destroy();
   return result;
 }
+
+const PERFORMANCE_MD = path.join(__dirname, '..', 'docs', 'performance.md');
+const PERFORMANCE_HEAD = '# Performance\n\nFigures written by `npm run bench` (bench/). These machines are shared and noisy: compare the ratio to the baseline measured in the same run, not absolute numbers across runs.\n\n';
+
+/**
+ * Writes a benchmark's section into docs/performance.md: replaces the section whose heading starts
+ * with `prefix` (up to the next `## `), or adds it before the hand-written "## Against the targets".
+ */
+export function writeSection(prefix: string, lines: string[]): void {
+  const old = fs.existsSync(PERFORMANCE_MD) ? fs.readFileSync(PERFORMANCE_MD, 'utf8') : PERFORMANCE_HEAD;
+  const body = `${lines.join('\n').trimEnd()}\n\n`;
+  const start = old.indexOf(prefix);
+  let updated: string;
+  if (start !== -1) {
+    const after = old.indexOf('\n## ', start + 1);
+    updated = old.slice(0, start) + body + (after === -1 ? '' : old.slice(after + 1));
+  } else {
+    const anchor = old.indexOf('## Against the targets');
+    updated = anchor !== -1 ? old.slice(0, anchor) + body + old.slice(anchor) : `${old.trimEnd()}\n\n${body}`;
+  }
+  fs.writeFileSync(PERFORMANCE_MD, updated.replace(/\n{3,}/g, '\n\n'));
+  process.stdout.write(`written to ${path.relative(process.cwd(), PERFORMANCE_MD)}\n`);
+}
+

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { io } from 'socket.io-client';
 import { signMetaBody } from '../src/modules/channels/infrastructure/providers/meta/meta-signature';
 import { FakeGraphApi } from '../test/support/fake-graph-api';
-import { BENCH, benchTenant, cpuSeconds, createBenchChannel, freshDatabase, machine, openLoop, percentile, sql, startService, type LoadResult } from './bench-support';
+import { BENCH, benchTenant, cpuSeconds, createBenchChannel, freshDatabase, machine, openLoop, percentile, sql, startService, writeSection, type LoadResult } from './bench-support';
 
 /**
  * Inbound benchmark (issue 7): signed Meta webhooks, one event each, 1 in 4 a customer's text and
@@ -17,6 +16,9 @@ const PHONE_NUMBER_ID = '410000000000001';
 const RATES = (process.env.BENCH_RATES ?? '500,1000,2000,4000').split(',').map(Number);
 /** Seconds of load at the first rate before anything is measured (the service and the baseline warm up). */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
+/** Service instances sharing the load (one PostgreSQL, one Redis), webhooks spread over them round-robin. */
+const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 1);
+const HEADING = INSTANCES > 1 ? `## Inbound on ${INSTANCES} instances:` : '## Inbound:';
 
 function webhook(value: Record<string, unknown>): string {
   return JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '310000000000001', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15557770001', phone_number_id: PHONE_NUMBER_ID }, ...value } }] }] });
@@ -64,7 +66,11 @@ interface Row {
 async function main(): Promise<void> {
   await freshDatabase();
   const graph = await new FakeGraphApi().start();
-  const service = await startService({ META_GRAPH_BASE_URL: graph.url });
+  const services: Awaited<ReturnType<typeof startService>>[] = [];
+  for (let n = 0; n < INSTANCES; n++) services.push(await startService({ META_GRAPH_BASE_URL: graph.url, INSTANCE_ID: `bench-${n + 1}` }));
+  const service = services[0];
+  const webhookUrls = services.map((s) => `${s.url}/webhooks/meta`);
+  const serviceCpu = () => services.reduce((sum, s) => sum + cpuSeconds(s.child.pid), 0);
   const baselineChild = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'baseline-server.ts')], { env: { ...process.env, DATABASE_URL: BENCH.databaseUrl, APP_SECRET }, stdio: ['ignore', 'pipe', 'inherit'] });
   const baselineUrl = await new Promise<string>((resolve) => baselineChild.stdout!.once('data', (d) => resolve(`http://127.0.0.1:${String(d).trim()}`)));
   const rows: Row[] = [];
@@ -82,7 +88,7 @@ async function main(): Promise<void> {
     // A warm service (JIT-compiled, pools and caches filled), as in production: not measured.
     if (WARMUP_SECONDS > 0) {
       await seedReplies('WARM', tenant.companyId, channelId, Math.ceil((RATES[0] * WARMUP_SECONDS) / 4));
-      await openLoop(`${service.url}/webhooks/meta`, RATES[0], WARMUP_SECONDS, signedBodies('WARM'));
+      await openLoop(webhookUrls, RATES[0], WARMUP_SECONDS, signedBodies('WARM'));
       await openLoop(baselineUrl, RATES[0], WARMUP_SECONDS, signedBodies('WARM'));
     }
     for (const rate of RATES) {
@@ -91,9 +97,9 @@ async function main(): Promise<void> {
       await seedReplies(run, tenant.companyId, channelId, Math.ceil(total / 4));
       socketMs = [];
       const body = signedBodies(run);
-      const cpuBefore = cpuSeconds(service.child.pid);
-      const serviceResult = await openLoop(`${service.url}/webhooks/meta`, rate, BENCH.seconds, body);
-      const cpuMsPerEvent = ((cpuSeconds(service.child.pid) - cpuBefore) * 1000) / Math.max(1, serviceResult.ok);
+      const cpuBefore = serviceCpu();
+      const serviceResult = await openLoop(webhookUrls, rate, BENCH.seconds, body);
+      const cpuMsPerEvent = ((serviceCpu() - cpuBefore) * 1000) / Math.max(1, serviceResult.ok);
       await new Promise((r) => setTimeout(r, 1000));
       const [m] = await sql<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE external_id LIKE $1`, [`wamid.${run}.IN.%`]);
       const [s] = await sql<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE external_id LIKE $1 AND status = 'READ'`, [`wamid.${run}.OUT.%`]);
@@ -103,7 +109,7 @@ async function main(): Promise<void> {
     }
     socket.close();
   } finally {
-    await service.stop();
+    for (const s of services) await s.stop();
     baselineChild.kill('SIGTERM');
     await graph.stop();
   }
@@ -122,7 +128,7 @@ function print(r: Row): void {
 
 function report(rows: Row[]): void {
   const lines = [
-    '## Inbound: signed Meta webhooks (one event each: 1/4 texts, 3/4 statuses)',
+    `${HEADING} signed Meta webhooks (one event each: 1/4 texts, 3/4 statuses)${INSTANCES > 1 ? `, spread round-robin over ${INSTANCES} instances of the service on this one machine` : ''}`,
     '',
     `Measured ${new Date().toISOString()} on ${machine()}; ${BENCH.seconds} s per rate after ${WARMUP_SECONDS} s of warm-up at the first rate (not counted); \`npm run bench\`.`,
     '',
@@ -133,13 +139,7 @@ function report(rows: Row[]): void {
     `Stored in the database after each service run (texts / replies READ): ${rows.map((r) => `${r.rate}/s: ${r.stored.messages} / ${r.stored.statuses}`).join('; ')}.`,
     '',
   ];
-  const file = path.join(__dirname, '..', 'docs', 'performance.md');
-  const head = '# Performance\n\nFigures written by `npm run bench` (bench/). These machines are shared and noisy: compare the ratio to the baseline measured in the same run, not absolute numbers across runs.\n\n';
-  const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : head;
-  const start = old.indexOf('## Inbound:');
-  const rest = start === -1 ? '' : old.slice(old.indexOf('\n## ', start + 1) === -1 ? old.length : old.indexOf('\n## ', start + 1) + 1);
-  fs.writeFileSync(file, (start === -1 ? old : old.slice(0, start)) + lines.join('\n') + (rest ? `\n${rest}` : ''));
-  process.stdout.write(`written to ${path.relative(process.cwd(), file)}\n`);
+  writeSection(HEADING, lines);
 }
 
 main().catch((err) => {

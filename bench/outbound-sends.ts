@@ -1,8 +1,6 @@
 import http from 'node:http';
-import fs from 'node:fs';
-import path from 'node:path';
 import { FakeGraphApi } from '../test/support/fake-graph-api';
-import { BENCH, benchTenant, createBenchChannel, freshDatabase, machine, percentile, sql, startService } from './bench-support';
+import { BENCH, benchTenant, createBenchChannel, freshDatabase, machine, percentile, sql, startService, writeSection } from './bench-support';
 
 /**
  * Outbound benchmark (issue 7): BENCH_OUT_MESSAGES (20,000) replies POSTed to the REST API as fast
@@ -107,13 +105,7 @@ async function main(): Promise<void> {
     ...runs.map((r) => `| ${r.limit}/s | ${r.restPerSecond.toFixed(0)} | ${r.sent} | ${r.sentPerSecond.toFixed(0)} | ${r.p50.toFixed(0)} ms | ${r.p99.toFixed(0)} ms | ${r.busiest} (at most ${r.limit * 2}: rate + burst) | ${r.baselinePerSecond.toFixed(0)} | ${(r.sentPerSecond / r.baselinePerSecond).toFixed(2)}x |`),
     '',
   ];
-  const file = path.join(__dirname, '..', 'docs', 'performance.md');
-  const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Performance\n\n';
-  const start = old.indexOf('## Outbound:');
-  const after = start === -1 ? -1 : old.indexOf('\n## ', start + 1);
-  const updated = start === -1 ? `${old.trimEnd()}\n\n${lines.join('\n')}` : old.slice(0, start) + lines.join('\n') + (after === -1 ? '' : old.slice(after + 1));
-  fs.writeFileSync(file, updated.endsWith('\n') ? updated : `${updated}\n`);
-  process.stdout.write(`written to ${path.relative(process.cwd(), file)}\n`);
+  writeSection('## Outbound:', lines);
 }
 
 void BENCH;

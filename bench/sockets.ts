@@ -4,7 +4,7 @@ import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { signMetaBody } from '../src/modules/channels/infrastructure/providers/meta/meta-signature';
 import { FakeGraphApi } from '../test/support/fake-graph-api';
-import { benchTenant, createBenchChannel, freshDatabase, machine, percentile, startService } from './bench-support';
+import { benchTenant, createBenchChannel, freshDatabase, machine, percentile, startService, writeSection } from './bench-support';
 
 /**
  * Socket benchmark (issue 7): BENCH_SOCKETS (5,000) authenticated connections on /message; memory
@@ -105,16 +105,7 @@ async function main(): Promise<void> {
     `Ratio (service / bare): memory ${(s.perConnectionKb / b.perConnectionKb).toFixed(2)}x, broadcast p99 ${(s.p99 / b.p99).toFixed(2)}x.`,
     '',
   ];
-  const file = path.join(__dirname, '..', 'docs', 'performance.md');
-  const old = fs.readFileSync(file, 'utf8');
-  const start = old.indexOf('## Sockets:');
-  const after = start === -1 ? -1 : old.indexOf('\n## ', start + 1);
-  const anchor = old.indexOf('## Against the targets');
-  const updated = start !== -1
-    ? old.slice(0, start) + lines.join('\n') + (after === -1 ? '' : old.slice(after + 1))
-    : anchor !== -1 ? old.slice(0, anchor) + lines.join('\n') + '\n' + old.slice(anchor) : `${old.trimEnd()}\n\n${lines.join('\n')}`;
-  fs.writeFileSync(file, updated);
-  process.stdout.write(`written to ${path.relative(process.cwd(), file)}\n`);
+  writeSection('## Sockets:', lines);
 }
 
 main().catch((err) => {

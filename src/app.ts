@@ -41,16 +41,17 @@ export function createApp(container: ChannelsContainer): Express {
   app.use(securityHeaders({ hsts: config.hsts }));
   app.use(cors({ origin: config.corsOrigins === '*' ? '*' : config.corsOrigins, exposedHeaders: EXPOSED_HEADERS }));
 
+  const limits = { store: container.cache, logger };
+  // First of the routes: providers post thousands a second, and every router passed on the way costs a match.
+  // App-level Meta webhooks name no channel in the URL: they share one budget per provider path.
+  const webhookLimit = rateLimit({ ...limits, scope: 'webhook', limit: config.rateLimit.webhookPerSecond, windowSeconds: 1, keyOf: (req) => (req.params.channelId as string | undefined)?.toLowerCase() ?? req.baseUrl + req.route?.path });
+  app.use('/webhooks', webhookRoutes(c.metaWebhooks, c.customWebhooks, c.twilioWebhooks, { bodyLimitBytes: config.bodyLimitBytes, rateLimit: webhookLimit }));
+
   app.use(healthRoutes(container));
   app.use(metricsRoutes(container.metrics, config.metricsToken));
   const openapi = YAML.parse(fs.readFileSync(OPENAPI_PATH, 'utf8'));
   app.get('/openapi.json', (_req, res) => res.json(openapi));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi));
-
-  const limits = { store: container.cache, logger };
-  // App-level Meta webhooks name no channel in the URL: they share one budget per provider path.
-  const webhookLimit = rateLimit({ ...limits, scope: 'webhook', limit: config.rateLimit.webhookPerSecond, windowSeconds: 1, keyOf: (req) => (req.params.channelId as string | undefined)?.toLowerCase() ?? req.baseUrl + req.route?.path });
-  app.use('/webhooks', webhookRoutes(c.metaWebhooks, c.customWebhooks, c.twilioWebhooks, { bodyLimitBytes: config.bodyLimitBytes, rateLimit: webhookLimit }));
 
   const api = express.Router();
   api.use(express.json({ limit: config.bodyLimitBytes }));
