@@ -13,7 +13,7 @@ import { BENCH, benchTenant, cpuSeconds, createBenchChannel, freshDatabase, mach
  */
 const APP_SECRET = 'bench-app-secret';
 const PHONE_NUMBER_ID = '410000000000001';
-const RATES = (process.env.BENCH_RATES ?? '500,1000,2000,4000').split(',').map(Number);
+const RATES = (process.env.BENCH_RATES ?? '1000,2000,3000,4000').split(',').map(Number);
 /** Seconds of load at the first rate before anything is measured (the service and the baseline warm up). */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
 /** Service instances sharing the load (one PostgreSQL, one Redis), webhooks spread over them round-robin. */
