@@ -4,14 +4,18 @@ import type { ChannelLeases } from './channel-leases';
 import type { ChannelRuntimeService } from './channel-runtime.service';
 
 /**
- * Keeps this instance's share of the active channels: every renewal period it renews its leases
- * (stopping channels whose lease it lost), takes free channels up to its fair share
- * (ceil(active / live instances)) and hands back what it holds above it, so a dead instance's
- * channels move within one lease lifetime and a returning instance gets its share back.
+ * Keeps this instance's share of the active channels with three independent loops, so a slow one
+ * never holds up another: the renewal (every renewal period: renew the leases, stop channels whose
+ * lease was lost), the watchdog (four times a period: stop channels whose lease is about to run
+ * out unconfirmed) and the balance (every period: take free channels up to the fair share,
+ * ceil(active / live instances), and hand back what is held above it). A channel's start can take
+ * a minute (a WhatsApp Web browser); leases held meanwhile keep being renewed.
  */
 export class ChannelLeaseKeeper {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private timers: NodeJS.Timeout[] = [];
+  private renewing?: Promise<unknown>;
+  private balancing?: Promise<unknown>;
+  private stopping = false;
 
   constructor(
     private readonly leases: ChannelLeases,
@@ -20,33 +24,51 @@ export class ChannelLeaseKeeper {
     private readonly logger: Logger,
   ) {}
 
-  /** Takes this instance's share at boot (announced to agents), then keeps it on a timer. */
+  /** Takes this instance's share at boot (announced to agents), then keeps it on timers. */
   async start(): Promise<{ started: number; failed: number }> {
-    const counts = await this.tick(true);
-    this.timer = setInterval(() => {
-      if (!this.running) this.running = this.tick(false).then(() => undefined).finally(() => (this.running = undefined));
-    }, this.leases.timing.renewMs);
-    this.timer.unref();
-    return counts;
+    const { renewMs } = this.leases.timing;
+    this.stopping = false;
+    this.timers = [
+      setInterval(() => (this.renewing ??= this.renewRound().finally(() => (this.renewing = undefined))), renewMs),
+      setInterval(() => this.watchdog(), Math.max(25, Math.floor(renewMs / 4))),
+      setInterval(() => (this.balancing ??= this.balance(false).finally(() => (this.balancing = undefined))), renewMs),
+    ];
+    for (const t of this.timers) t.unref();
+    const boot = this.balance(true);
+    this.balancing = boot.finally(() => (this.balancing = undefined));
+    return boot;
   }
 
-  /** Stops the timer (the runtime's stopAll then releases the leases); waits for a round in progress. */
+  /** Stops the timers (the runtime's stopAll then releases the leases); waits for rounds in progress. */
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+    this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await Promise.all([this.renewing, this.balancing]);
   }
 
-  /** One round: renew, drop what was lost, then take or hand back channels towards the fair share. */
-  async tick(announce: boolean): Promise<{ started: number; failed: number }> {
+  /** Renews every held lease (with the channel's status); channels whose lease another instance now holds stop here. */
+  private async renewRound(): Promise<void> {
+    const lost = await this.leases.renew((id) => this.runtime.leaseStatus(id));
+    for (const id of lost) {
+      this.logger.warn({ module: 'leases', operation: 'renew', channel_id: id }, 'lease lost: channel stopped here');
+      await this.runtime.stopLost(id);
+    }
+  }
+
+  // Half a renewal period of margin: a healthy lease is confirmed again long before that.
+  private watchdog(): void {
+    for (const id of this.leases.expiring(Math.floor(this.leases.timing.renewMs / 2))) {
+      this.logger.warn({ module: 'leases', operation: 'watchdog', channel_id: id }, 'lease not confirmed in time: channel stopped here');
+      this.runtime.stopLost(id).catch((err) => this.logger.error({ module: 'leases', operation: 'watchdog', channel_id: id, err }, 'stop failed'));
+    }
+  }
+
+  /** One balance round: hand back channels above the fair share, then take free ones up to it. */
+  async balance(announce: boolean): Promise<{ started: number; failed: number }> {
     let started = 0;
     let failed = 0;
     try {
-      const lost = await this.leases.renew((id) => this.runtime.leaseStatus(id));
-      for (const id of lost) {
-        this.logger.warn({ module: 'leases', operation: 'renew', channel_id: id }, 'lease lost: channel stopped here');
-        await this.runtime.stopLost(id);
-      }
       const live = await this.leases.heartbeat();
       const active = await this.channels.listActive();
       const owners = await this.leases.owners(active.map((c) => c.id));
@@ -58,7 +80,7 @@ export class ChannelLeaseKeeper {
       }
       let held = Math.min(mine.length, fair);
       for (const [i, channel] of active.entries()) {
-        if (held >= fair) break;
+        if (held >= fair || this.stopping) break;
         if (owners[i] || this.leases.holds(channel.id)) continue;
         try {
           await this.runtime.startChannel(channel, announce);
@@ -73,7 +95,7 @@ export class ChannelLeaseKeeper {
         }
       }
     } catch (err) {
-      this.logger.warn({ module: 'leases', operation: 'tick', err }, 'lease round failed; retried next period');
+      this.logger.warn({ module: 'leases', operation: 'balance', err }, 'lease round failed; retried next period');
     }
     return { started, failed };
   }

@@ -15,8 +15,8 @@ export interface ChannelOwner {
 
 /**
  * This instance's leases: which channels it may run, until when. A lease whose renewal cannot be
- * confirmed is given up locally one renewal period before it could expire in Redis, so its channel
- * is stopped here before another instance can take it.
+ * confirmed is given up locally before it could expire in Redis (`expiring`), so its channel is
+ * stopped here before another instance can take it.
  */
 export class ChannelLeases {
   /** Held channel id -> local time until which the lease is known to be ours. */
@@ -69,12 +69,23 @@ export class ChannelLeases {
         else lost.push(id);
       }
     } catch (err) {
+      // Not lost yet: the watchdog (expiring) gives each lease up before its last confirmed expiry.
       this.logger.warn({ module: 'leases', operation: 'renew', err }, 'leases not renewed');
-      const now = Date.now();
-      for (const id of ids) if ((this.held.get(id) ?? 0) - this.timing.renewMs <= now) lost.push(id);
     }
     for (const id of lost) this.held.delete(id);
     return lost;
+  }
+
+  /**
+   * Gives up, and returns, the leases that are not confirmed for more than `marginMs` from now: a
+   * renewal that hangs, fails or comes too late must not leave a channel running here once its lease
+   * may have expired in Redis and another instance may take it.
+   */
+  expiring(marginMs: number): string[] {
+    const limit = Date.now() + marginMs;
+    const gone = [...this.held].filter(([, until]) => until <= limit).map(([id]) => id);
+    for (const id of gone) this.held.delete(id);
+    return gone;
   }
 
   /** Publishes a held channel's status at once (started, failed, logged out) instead of at the next renewal. */
