@@ -44,7 +44,8 @@ export function createApp(container: ChannelsContainer): Express {
   const limits = { store: container.cache, logger };
   // First of the routes: providers post thousands a second, and every router passed on the way costs a match.
   // App-level Meta webhooks name no channel in the URL: they share one budget per provider path.
-  const webhookLimit = rateLimit({ ...limits, scope: 'webhook', limit: config.rateLimit.webhookPerSecond, windowSeconds: 1, keyOf: (req) => (req.params.channelId as string | undefined)?.toLowerCase() ?? req.baseUrl + req.route?.path });
+  // Lower-cased: Express matches paths in any letter case, which must not buy another budget.
+  const webhookLimit = rateLimit({ ...limits, scope: 'webhook', limit: config.rateLimit.webhookPerSecond, windowSeconds: 1, keyOf: (req) => ((req.params.channelId as string | undefined) ?? req.baseUrl + req.route?.path).toLowerCase() });
   app.use('/webhooks', webhookRoutes(c.metaWebhooks, c.customWebhooks, c.twilioWebhooks, { bodyLimitBytes: config.bodyLimitBytes, rateLimit: webhookLimit }));
 
   app.use(healthRoutes(container));

@@ -118,6 +118,9 @@ describe('three instances share the channels through leases in Redis', () => {
     } finally {
       socket.close();
     }
+    // So do the channel's KPIs: its availability is the runner's, whichever instance answers.
+    const kpis = await request(instances[1].url).get(`/api/channels/${channelId}/metrics`).set(bearer(tenant.adminToken));
+    expect(kpis.body.data.availability).toMatchObject({ is_active: true, runtime_status: 'ready' });
   }, 40_000);
 
   it('when a reply is sent through an instance that does not run the channel, then it is sent once', async () => {

@@ -73,7 +73,8 @@ export class PrometheusMetrics implements ServiceMetrics {
         get: () => matched,
         set: (route: { path?: string } | undefined) => {
           matched = route;
-          if (typeof route?.path === 'string') template = `${req.baseUrl}${route.path}`;
+          // The mount prefix as the router declares it: Express matches any letter case, and each would be a new series.
+          if (typeof route?.path === 'string') template = `${req.baseUrl.toLowerCase()}${route.path}`;
         },
       });
       res.on('finish', () => {

@@ -49,7 +49,7 @@ describe('GET /api/channels/:id/metrics (the seed KPIs)', () => {
     const channel = await createMetaChannel(ctx.app, ctx.graph, tenant);
     const other = await createTenant(ctx.app, 'Other');
     expectErrorEnvelope(await kpis(channel.id, other.adminToken), 404);
-    const bad: Array<Record<string, string>> = [{ from: 'yesterday' }, { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, { from: '2020-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, { since: '2026-01-01' }];
+    const bad: Array<Record<string, string>> = [{ from: 'yesterday' }, { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, { from: '2020-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, { since: '2026-01-01' }, { to: '0001-01-01T00:00:00Z' }, { from: '-100000-01-01T00:00:00Z', to: '-100000-01-02T00:00:00Z' }, { to: '+275760-01-01T00:00:00Z' }];
     for (const query of bad) {
       expectErrorEnvelope(await kpis(channel.id, tenant.agentToken, query), 400);
     }

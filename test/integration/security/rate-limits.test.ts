@@ -111,6 +111,15 @@ describe('rate limits (counted in Redis, shared by instances)', () => {
     expect(answers.filter((r) => r.status === 200).length).toBeLessThanOrEqual(WEBHOOK_LIMIT);
     expect(answers.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(variants.length - WEBHOOK_LIMIT);
   });
+
+  it('when the app-level Meta URL is hit in other letter cases, then they share its one budget and add no metrics series', async () => {
+    await clearCounters();
+    const paths = ['/webhooks/meta', '/WEBHOOKS/meta', '/Webhooks/meta', '/webhooks/META', '/WebHooks/Meta'];
+    const answers = await Promise.all(paths.flatMap((p) => Array.from({ length: WEBHOOK_LIMIT }, () => request(app.url).post(p).set('Content-Type', 'application/json').send('{}'))));
+    expect(answers.filter((r) => r.status !== 429).length).toBeLessThanOrEqual(WEBHOOK_LIMIT);
+    const metrics = (await request(app.url).get('/metrics')).text;
+    expect(metrics).not.toMatch(/route="\/(WEBHOOKS|Webhooks|WebHooks)\//);
+  });
 });
 
 describe('rate limit store outages and the in-process store', () => {

@@ -35,7 +35,8 @@ export class ChannelMetricsUseCase {
       to,
       ...counts,
       deliveryRate: settled ? counts.outgoingDelivered / settled : null,
-      availability: { isActive: channel.isActive, runtimeStatus: this.runtime.getChannelStatus(channel.id).state, circuit: this.circuits.stateOf(channel.id) },
+      // The runner's state as any instance sees it (the lease), not only this instance's providers.
+      availability: { isActive: channel.isActive, runtimeStatus: (await this.runtime.describe(channel.id)).state, circuit: this.circuits.stateOf(channel.id) },
     };
   }
 }

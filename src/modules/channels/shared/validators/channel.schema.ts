@@ -48,10 +48,13 @@ export const listChannelsQuery = Joi.object({
   ...pagingQuery(['created_at', 'updated_at', 'name'], 'created_at'),
 });
 
+// Bounded so every date (and the default `from`, a week before `to`) is one PostgreSQL can store.
+const kpiDate = Joi.date().iso().min('1970-01-08T00:00:00Z').max('9999-12-31T23:59:59Z');
+
 /** GET /api/channels/:id/metrics query: an ISO 8601 window, `from` before `to`, at most a year. */
 export const channelMetricsQuery = Joi.object({
-  from: Joi.date().iso(),
-  to: Joi.date().iso(),
+  from: kpiDate,
+  to: kpiDate,
 }).custom((value, helpers) => {
   const to = value.to ?? new Date();
   const from = value.from ?? new Date(to.getTime() - KPI_DEFAULT_WINDOW_MS);
