@@ -160,6 +160,7 @@ export class ChannelsContainer {
       adapter: deps.gatewayAdapter,
       sendRateLimit: config.socket.sendRateLimit,
       maxPayloadBytes: config.socket.maxPayloadBytes,
+      noticeWaitMs: config.channelLookupCacheMs,
     });
     const webhookSubscriptions = new PrismaWebhookSubscriptionRepository(prisma, cipher);
     const webhookDeliveries = new PrismaWebhookDeliveryRepository(prisma);
@@ -200,8 +201,9 @@ export class ChannelsContainer {
       activeChannels: () => this.runtime.size,
     });
     this.health = new HealthService(prisma, deps.cache, this.runtime, config.instanceId);
-    this.gateway.onChannelChanged((channelId) => {
+    this.gateway.onChannelChanged((channelId, restart) => {
       channels.invalidate();
+      if (!restart) return;
       this.runtime.refreshChannel(channelId).catch((err) => logger.error({ module: 'runtime', operation: 'refreshChannel', channel_id: channelId, err }, 'refresh failed'));
     });
 
@@ -235,7 +237,7 @@ export class ChannelsContainer {
       customWebhooks: new CustomWebhookUseCase(channels, ingest, logger),
       webhookSubscriptions: new WebhookSubscriptionUseCases(webhookSubscriptions, webhookDeliveries, this.companyRepository, { allowPrivateUrls: config.allowPrivateUrls }, (companyId) => {
         subscribers.forget(companyId);
-        this.gateway.subscriptionsChanged(companyId);
+        return this.gateway.subscriptionsChanged(companyId);
       }),
       twilioWebhooks: new TwilioWebhookUseCase(channels, messages, ingest, publisher, config.publicBaseUrl, logger),
     };

@@ -62,7 +62,7 @@ export class ChannelUseCases {
       credentials,
     });
     // Other instances may remember that no channel had this number (a webhook before the channel): they forget it now.
-    this.cluster.channelChanged(channel.id);
+    await this.cluster.channelChanged(channel.id);
     if (qrLogin) {
       const authSession = await this.sessions.createPendingLogin(channel.id);
       this.logger.info({ module: 'channels', operation: 'create', channel_id: channel.id, duration_ms: Date.now() - started, success: true }, 'channel created, QR login pending');
@@ -115,7 +115,8 @@ export class ChannelUseCases {
     const updated = await this.channels.update(channel.id, { name: dto.name, config, defaultAgentId: dto.default_agent_id, credentials });
     const rebuild = Boolean(credentials) || customConfig;
     if (rebuild && updated.isActive) await this.runtime.restartChannel(updated);
-    if (rebuild) this.cluster.channelChanged(updated.id);
+    // Every instance forgets its cached copy before the answer; only new credentials or endpoint rebuild providers.
+    await this.cluster.channelChanged(updated.id, rebuild);
     return updated;
   }
 
@@ -130,7 +131,8 @@ export class ChannelUseCases {
     // A saved WhatsApp Web login of a channel not running here is dropped too: no session outlives its channel.
     if (isWhatsappWeb(channel)) await this.sessions.deleteSerializedSession(channel.id);
     this.announce(channel, false, 'deleted');
-    this.cluster.channelChanged(channel.id);
+    // Answered once every instance has forgotten the channel: no webhook for it is taken after the 200.
+    await this.cluster.channelChanged(channel.id);
   }
 
   async activate(user: AuthUser, id: string): Promise<ChannelEntity> {
@@ -140,7 +142,7 @@ export class ChannelUseCases {
     if (!channel.isActive) {
       this.announce(updated, true, 'activated');
       // Webhook lookups cached on every instance still say inactive.
-      this.cluster.channelChanged(updated.id);
+      await this.cluster.channelChanged(updated.id);
     }
     return updated;
   }
@@ -152,7 +154,7 @@ export class ChannelUseCases {
     await this.runtime.stopChannel(channel);
     if (channel.isActive) {
       this.announce(updated, false, 'deactivated');
-      this.cluster.channelChanged(channel.id);
+      await this.cluster.channelChanged(channel.id);
     }
     return updated;
   }

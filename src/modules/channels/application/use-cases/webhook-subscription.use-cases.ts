@@ -22,7 +22,7 @@ export class WebhookSubscriptionUseCases {
     private readonly companies: CompanyRepository,
     private readonly rules: WebhookSubscriptionRules,
     /** Called after a company's subscriptions changed (the publisher's directory, other instances). */
-    private readonly onChanged: (companyId: number) => void = () => {},
+    private readonly onChanged: (companyId: number) => Promise<void> = async () => {},
   ) {}
 
   async create(user: AuthUser, dto: CreateWebhookDto): Promise<WebhookSubscriptionEntity> {
@@ -32,7 +32,7 @@ export class WebhookSubscriptionUseCases {
     }
     this.assertUrl(dto.url);
     const created = await this.subscriptions.create({ companyId, url: dto.url, secret: dto.secret, eventTypes: dto.event_types });
-    this.onChanged(companyId);
+    await this.onChanged(companyId);
     return created;
   }
 
@@ -51,7 +51,7 @@ export class WebhookSubscriptionUseCases {
   async remove(user: AuthUser, id: string): Promise<void> {
     const subscription = await this.get(user, id);
     await this.subscriptions.delete(subscription.id);
-    this.onChanged(subscription.companyId);
+    await this.onChanged(subscription.companyId);
   }
 
   async listDeliveries(user: AuthUser, id: string, query: ListDeliveriesQuery): Promise<Page<WebhookDeliveryEntity>> {

@@ -27,6 +27,8 @@ export interface GatewayOptions {
   sendRateLimit: SendRateLimit;
   /** Largest accepted event frame; a bigger one closes only the sending socket's connection. */
   maxPayloadBytes: number;
+  /** How long a change notice waits for the other instances' acknowledgements (their cache lifetime; 0: no wait). */
+  noticeWaitMs?: number;
 }
 
 /** What the namespace handlers call into. */
@@ -44,7 +46,7 @@ export class ChannelWebSocketGateway implements RealtimePublisher, ClusterBus {
   private io?: Server;
   private readonly ns = new Map<string, Namespace>();
   private readonly stats = new Map<string, NamespaceStats>();
-  private channelChangeHandler?: (channelId: string) => void;
+  private channelChangeHandler?: (channelId: string, restart: boolean) => void;
   private subscriptionsChangeHandler?: (companyId: number) => void;
   private ownerCallHandler?: (call: OwnerCall) => Promise<OwnerAnswer | undefined>;
 
@@ -73,12 +75,17 @@ export class ChannelWebSocketGateway implements RealtimePublisher, ClusterBus {
       this.ns.set(name, namespace);
       this.stats.set(name, new NamespaceStats(namespace));
     }
-    io.on('channel:changed' as never, (channelId: unknown) => {
-      if (typeof channelId === 'string') this.channelChangeHandler?.(channelId);
-    });
-    io.on('subscriptions:changed' as never, (companyId: unknown) => {
-      if (typeof companyId === 'number') this.subscriptionsChangeHandler?.(companyId);
-    });
+    // Each notice is acknowledged once applied, so the instance that made the change can answer its caller.
+    const notice = <T>(event: string, valid: (arg: unknown) => arg is T, apply: (arg: T) => void) =>
+      io.on(event as never, (arg: unknown, ack?: unknown) => {
+        if (valid(arg)) apply(arg);
+        if (typeof ack === 'function') ack(true);
+      });
+    const isString = (v: unknown): v is string => typeof v === 'string';
+    const isNumber = (v: unknown): v is number => typeof v === 'number';
+    notice('channel:changed', isString, (channelId) => this.channelChangeHandler?.(channelId, true));
+    notice('channel:touched', isString, (channelId) => this.channelChangeHandler?.(channelId, false));
+    notice('subscriptions:changed', isNumber, (companyId) => this.subscriptionsChangeHandler?.(companyId));
     io.on('owner:call' as never, (call: OwnerCall, ack?: (answer: OwnerAnswer | null) => void) => {
       if (typeof ack !== 'function') return;
       const handled = call && typeof call.channelId === 'string' ? this.ownerCallHandler?.(call) : undefined;
@@ -96,12 +103,31 @@ export class ChannelWebSocketGateway implements RealtimePublisher, ClusterBus {
   }
 
   /** Other instances hear of a channel change through the adapter (a no-op with a single instance). */
-  channelChanged(channelId: string): void {
-    if (this.options.adapter) this.io?.serverSideEmit('channel:changed', channelId);
+  channelChanged(channelId: string, restart = true): Promise<void> {
+    return this.notifyOthers(restart ? 'channel:changed' : 'channel:touched', channelId);
   }
 
-  subscriptionsChanged(companyId: number): void {
-    if (this.options.adapter) this.io?.serverSideEmit('subscriptions:changed', companyId);
+  subscriptionsChanged(companyId: number): Promise<void> {
+    return this.notifyOthers('subscriptions:changed', companyId);
+  }
+
+  // Waits for every other instance's acknowledgement, at most the cache lifetime: past it, whatever
+  // a silent instance cached before the change has expired anyway.
+  private notifyOthers(event: string, arg: unknown): Promise<void> {
+    const io = this.io;
+    const waitMs = this.options.noticeWaitMs ?? 0;
+    if (!io || !this.options.adapter) return Promise.resolve();
+    if (waitMs <= 0) {
+      io.serverSideEmit(event, arg);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, waitMs);
+      io.serverSideEmit(event, arg, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** Sets what this instance does when another one changed a company's event webhook subscriptions. */
@@ -126,8 +152,8 @@ export class ChannelWebSocketGateway implements RealtimePublisher, ClusterBus {
     this.ownerCallHandler = handler;
   }
 
-  /** Sets what this instance does when another one changed a channel. */
-  onChannelChanged(handler: (channelId: string) => void): void {
+  /** Sets what this instance does when another one changed a channel (`restart`: rebuild its provider too). */
+  onChannelChanged(handler: (channelId: string, restart: boolean) => void): void {
     this.channelChangeHandler = handler;
   }
 
