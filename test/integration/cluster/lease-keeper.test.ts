@@ -30,9 +30,16 @@ class HangableStore implements ChannelLeaseStore {
 /** The runtime's lease-facing part: a start claims the lease, then takes `startMs` (a WhatsApp Web browser can take a minute). */
 class RuntimeStandIn {
   readonly running = new Set<string>();
+  readonly lostStops: string[] = [];
+  /** How long stopping a lost channel takes (a browser that is slow to close). */
+  stopLostMs: Record<string, number> = {};
   constructor(private readonly leases: ChannelLeases, private readonly startMs: Record<string, number> = {}) {}
   leaseStatus(): LeasedChannelStatus { return { state: 'ready', authenticated: true }; }
-  async stopLost(id: string) { this.running.delete(id); }
+  async stopLost(id: string) {
+    this.lostStops.push(id);
+    await new Promise((r) => setTimeout(r, this.stopLostMs[id] ?? 0));
+    this.running.delete(id);
+  }
   async stopChannel(ch: { id: string }) { this.running.delete(ch.id); await this.leases.release(ch.id); }
   async startChannel(ch: { id: string }) {
     if (!(await this.leases.claim(ch.id))) throw new Error('runs elsewhere');
@@ -107,6 +114,25 @@ describe('the lease keeper never lets a channel run on two instances', () => {
     } finally {
       await a.keeper.stop();
       await b.keeper.stop();
+    }
+  }, 30_000);
+
+  it('when a lost channel takes three lease lifetimes to stop, then the instance keeps renewing its other leases meanwhile', async () => {
+    const ids = ['lost-1', 'kept-1', 'kept-2'];
+    const p = `${prefix}:slowstop`;
+    const a = instance('A', new RedisChannelLeaseStore(redis, p), ids);
+    a.runtime.stopLostMs = { [ids[0]]: TTL_MS * 3 };
+    await a.keeper.start();
+    try {
+      expect([...a.runtime.running].sort()).toEqual([...ids].sort());
+      // Another instance has taken the first channel (after a partition, say): A learns it at its next renewal.
+      await redis.set(`${p}:lease:${ids[0]}`, 'X', 'PX', 60_000);
+      await new Promise((r) => setTimeout(r, TTL_MS * 2));
+      expect(a.runtime.lostStops).toEqual([ids[0]]);
+      expect(await redis.get(`${p}:lease:${ids[1]}`)).toBe('A');
+      expect(await redis.get(`${p}:lease:${ids[2]}`)).toBe('A');
+    } finally {
+      await a.keeper.stop();
     }
   }, 30_000);
 });

@@ -15,6 +15,8 @@ export class ChannelLeaseKeeper {
   private timers: NodeJS.Timeout[] = [];
   private renewing?: Promise<unknown>;
   private balancing?: Promise<unknown>;
+  /** Stops of channels whose lease went; not awaited by the loops (a browser can take seconds to close). */
+  private readonly stops = new Set<Promise<void>>();
   private stopping = false;
 
   constructor(
@@ -44,24 +46,28 @@ export class ChannelLeaseKeeper {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    await Promise.all([this.renewing, this.balancing]);
+    await Promise.all([this.renewing, this.balancing, ...this.stops]);
   }
 
   /** Renews every held lease (with the channel's status); channels whose lease another instance now holds stop here. */
   private async renewRound(): Promise<void> {
     const lost = await this.leases.renew((id) => this.runtime.leaseStatus(id));
-    for (const id of lost) {
-      this.logger.warn({ module: 'leases', operation: 'renew', channel_id: id }, 'lease lost: channel stopped here');
-      await this.runtime.stopLost(id);
-    }
+    for (const id of lost) this.stopLost(id, 'lease lost: channel stopped here');
+  }
+
+  // The lease is already given up; the stop runs on its own so the next renewal is not held back.
+  private stopLost(channelId: string, why: string): void {
+    this.logger.warn({ module: 'leases', operation: 'stop', channel_id: channelId }, why);
+    const stop = this.runtime
+      .stopLost(channelId)
+      .catch((err) => this.logger.error({ module: 'leases', operation: 'stop', channel_id: channelId, err }, 'stop failed'))
+      .finally(() => this.stops.delete(stop));
+    this.stops.add(stop);
   }
 
   // Half a renewal period of margin: a healthy lease is confirmed again long before that.
   private watchdog(): void {
-    for (const id of this.leases.expiring(Math.floor(this.leases.timing.renewMs / 2))) {
-      this.logger.warn({ module: 'leases', operation: 'watchdog', channel_id: id }, 'lease not confirmed in time: channel stopped here');
-      this.runtime.stopLost(id).catch((err) => this.logger.error({ module: 'leases', operation: 'watchdog', channel_id: id, err }, 'stop failed'));
-    }
+    for (const id of this.leases.expiring(Math.floor(this.leases.timing.renewMs / 2))) this.stopLost(id, 'lease not confirmed in time: channel stopped here');
   }
 
   /** One balance round: hand back channels above the fair share, then take free ones up to it. */

@@ -163,6 +163,16 @@ export class ChannelRuntimeService {
     });
   }
 
+  /**
+   * After a credentials or endpoint change: rebuilds the provider from the stored state if it runs
+   * here (or starts it here if it runs nowhere); a runner on another instance rebuilds it on the
+   * change notice, so this never fails because the channel runs elsewhere.
+   */
+  async rebuildChannel(channel: ChannelEntity): Promise<void> {
+    await this.stopChannel(channel, true, false, true);
+    await this.ensureStarted(channel);
+  }
+
   /** Stops then starts the channel with its current stored state (after credential changes), keeping its lease. */
   async restartChannel(channel: ChannelEntity): Promise<BaseProvider> {
     await this.stopChannel(channel, true, false, true);

@@ -114,9 +114,13 @@ export class ChannelUseCases {
     const config = dto.config && channel.config.account ? { ...dto.config, account: channel.config.account } : dto.config;
     const updated = await this.channels.update(channel.id, { name: dto.name, config, defaultAgentId: dto.default_agent_id, credentials });
     const rebuild = Boolean(credentials) || customConfig;
-    if (rebuild && updated.isActive) await this.runtime.restartChannel(updated);
-    // Every instance forgets its cached copy before the answer; only new credentials or endpoint rebuild providers.
-    await this.cluster.channelChanged(updated.id, rebuild);
+    try {
+      if (rebuild && updated.isActive) await this.runtime.rebuildChannel(updated);
+    } finally {
+      // Stored either way: every instance forgets its cached copy before the answer, and the runner
+      // (wherever it is) rebuilds its provider when the credentials or the endpoint changed.
+      await this.cluster.channelChanged(updated.id, rebuild);
+    }
     return updated;
   }
 
