@@ -72,10 +72,8 @@ export class RateBudget {
           const now = Date.now();
           if (this.windows.size >= SWEEP_AT) for (const [k, w] of this.windows) if (w.endsAt <= now) this.windows.delete(k);
           const granted = Math.max(0, this.chunk - Math.max(0, c.count - this.limit));
-          const w = this.windows.get(key);
-          // Left-over tokens of the same window stay spendable; a new window starts from this grant.
-          const carried = w && w.endsAt > now ? w.tokens : 0;
-          this.windows.set(key, { tokens: carried + granted, count: c.count, endsAt: now + c.ttlMs });
+          // Reserved only once the window's tokens are spent or it has ended: the grant is all there is.
+          this.windows.set(key, { tokens: granted, count: c.count, endsAt: now + c.ttlMs });
         })
         .finally(() => this.reserving.delete(key));
       this.reserving.set(key, pending);

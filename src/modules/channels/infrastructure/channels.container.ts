@@ -232,7 +232,7 @@ export class ChannelsContainer {
       messages: new MessageUseCases(messages, conversations, channels, this.runtime, publisher, logger, queue),
       companies: new CompanyUseCases(this.companyRepository),
       ingest,
-      channelMetrics: new ChannelMetricsUseCase(channelUseCases, new PrismaChannelKpiRepository(prisma), this.runtime, this.circuits),
+      channelMetrics: new ChannelMetricsUseCase(channelUseCases, new PrismaChannelKpiRepository(prisma), this.circuits),
       metaWebhooks: new MetaWebhookUseCase(channels, ingest, { appSecret: config.meta.appSecret, verifyToken: config.meta.verifyToken }, logger),
       customWebhooks: new CustomWebhookUseCase(channels, ingest, logger),
       webhookSubscriptions: new WebhookSubscriptionUseCases(webhookSubscriptions, webhookDeliveries, this.companyRepository, { allowPrivateUrls: config.allowPrivateUrls }, (companyId) => {

@@ -1,6 +1,5 @@
 import type { AuthUser } from '../../../../shared/auth/permissions';
 import { KPI_DEFAULT_WINDOW_MS, type ChannelKpiCounts, type ChannelKpiRepository } from '../../domain/repositories/channel-kpi.repository.interface';
-import type { ChannelRuntimeService } from '../services/channel-runtime.service';
 import type { CircuitBreakers } from '../services/outbound/circuit-breaker';
 import type { ChannelUseCases } from './channel.use-cases';
 
@@ -19,12 +18,12 @@ export class ChannelMetricsUseCase {
   constructor(
     private readonly channels: ChannelUseCases,
     private readonly kpis: ChannelKpiRepository,
-    private readonly runtime: ChannelRuntimeService,
     private readonly circuits: CircuitBreakers,
   ) {}
 
   async of(user: AuthUser, id: string, window: { from?: Date; to?: Date }): Promise<ChannelKpis> {
-    const channel = await this.channels.get(user, id);
+    // The runner's state as any instance sees it (the lease), not only this instance's providers.
+    const { channel, runtime } = await this.channels.getWithStatus(user, id);
     const to = window.to ?? new Date();
     const from = window.from ?? new Date(to.getTime() - KPI_DEFAULT_WINDOW_MS);
     const counts = await this.kpis.countsFor(channel.id, from, to);
@@ -35,8 +34,7 @@ export class ChannelMetricsUseCase {
       to,
       ...counts,
       deliveryRate: settled ? counts.outgoingDelivered / settled : null,
-      // The runner's state as any instance sees it (the lease), not only this instance's providers.
-      availability: { isActive: channel.isActive, runtimeStatus: (await this.runtime.describe(channel.id)).state, circuit: this.circuits.stateOf(channel.id) },
+      availability: { isActive: channel.isActive, runtimeStatus: runtime.state, circuit: this.circuits.stateOf(channel.id) },
     };
   }
 }

@@ -1,8 +1,7 @@
-import type { Prisma, PrismaClient } from '../../../../generated/prisma/client';
+import type { PrismaClient } from '../../../../generated/prisma/client';
 import type { ConversationEntity } from '../../domain/entities/conversation.entity';
 import type { MessageEntity } from '../../domain/entities/message.entity';
 import type { InboundMessageEvent } from '../../domain/inbound-event';
-import { statusesThatMayBecome } from '../../domain/message-status.rule';
 import type {
   IncomingItem,
   StatusItem,
@@ -162,11 +161,11 @@ export class PrismaMessageRepository implements MessageRepository {
   }
 
   async updateStatusById(id: string, update: StatusUpdate): Promise<StatusChange | null> {
-    return (await this.applyStatus(update, 'id', id, null)).change;
+    return (await updateStatusesByIdBatch(this.prisma, [{ id, update }]))[0];
   }
 
   async updateStatusByExternalId(channelId: string, externalId: string, update: StatusUpdate): Promise<StatusOutcome> {
-    return this.applyStatus(update, 'external', externalId, channelId);
+    return (await updateStatusesBatch(this.prisma, [{ channelId, externalId, update }]))[0];
   }
 
   async updateCallDetails(channelId: string, callSid: string, details: Record<string, unknown>, fromCallStatuses: string[] | null): Promise<MessageEntity | null> {
@@ -180,34 +179,5 @@ export class PrismaMessageRepository implements MessageRepository {
         AND (${fromCallStatuses}::text[] IS NULL OR COALESCE(metadata->>'call_status', '') = ANY(${fromCallStatuses}::text[]))
       RETURNING *`;
     return rows.length ? messageFromRow(rows[0]) : null;
-  }
-
-  /**
-   * The status rule lives in the WHERE clause: a row only changes if its current status may move to
-   * the new one. The same statement tells a refused change from a message that is not there.
-   */
-  private async applyStatus(update: StatusUpdate, by: 'id' | 'external', key: string, channelId: string | null): Promise<StatusOutcome> {
-    const allowed = statusesThatMayBecome(update.status);
-    const byId = by === 'id';
-    const rows = await this.prisma.$queryRaw<any[]>`
-      WITH target AS (
-        SELECT id, status AS previous_status FROM messages
-        WHERE (${byId} AND id = ${byId ? key : null}::uuid)
-           OR (NOT ${byId} AND channel_id = ${channelId}::uuid AND external_id = ${byId ? null : key} AND direction = 'outgoing')
-        FOR UPDATE
-      ), changed AS (
-        UPDATE messages m SET
-          status = ${update.status}::"MessageStatus",
-          external_id = COALESCE(${update.externalId ?? null}, m.external_id),
-          error_code = COALESCE(${update.errorCode ?? null}, m.error_code),
-          error_message = COALESCE(${update.errorMessage ?? null}, m.error_message),
-          updated_at = now()
-        FROM target
-        WHERE m.id = target.id AND m.status::text = ANY(${allowed}::text[])
-        RETURNING m.*, target.previous_status
-      )
-      SELECT changed.*, (SELECT count(*) FROM target)::int AS targets FROM (SELECT 1) AS one LEFT JOIN changed ON true`;
-    const row = rows[0];
-    return { found: row.targets > 0, change: row.id ? { message: messageFromRow(row), previousStatus: row.previous_status } : null };
   }
 }
